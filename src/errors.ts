@@ -1,0 +1,162 @@
+// The one typed error hierarchy of mongo-topology (DESIGN.md "Errors", STYLE.md rule 6).
+// Every error has a stable `code`, readonly evidence fields, keeps its `cause`, and a message whose
+// first line says what failed against which limit, followed by the command line, the last log lines
+// and where to look.
+
+const BRAND = Symbol.for('mongo-topology.error');
+
+/** Evidence an error can carry. Every field is optional; set what you know. */
+export interface ErrorEvidence {
+  /** Node or program name, e.g. `rs0-1`. */
+  readonly node?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** The command line as an argument array. */
+  readonly command?: readonly string[];
+  readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  readonly timeoutMs?: number;
+  readonly logFile?: string;
+  /** Last lines of the log, oldest first. */
+  readonly logTail?: readonly string[];
+  readonly cause?: unknown;
+}
+
+/** Base of every error mongo-topology throws. Never thrown itself. */
+export abstract class MongoTopologyError extends Error implements ErrorEvidence {
+  abstract readonly code: string;
+  /** The first line of `message`: what failed and against which limit. */
+  readonly shortMessage: string;
+  readonly node?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly command?: readonly string[];
+  readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  readonly timeoutMs?: number;
+  readonly logFile?: string;
+  readonly logTail?: readonly string[];
+
+  constructor(shortMessage: string, evidence: ErrorEvidence = {}) {
+    super(formatMessage(shortMessage, evidence), evidence.cause === undefined ? undefined : { cause: evidence.cause });
+    this.shortMessage = shortMessage;
+    const { cause: _cause, ...fields } = evidence;
+    Object.assign(this, fields);
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /** Lets `isMongoTopologyError` recognise errors from another copy of the package (vitest globalSetup vs worker). */
+  get [BRAND](): true {
+    return true;
+  }
+}
+
+function formatMessage(shortMessage: string, e: ErrorEvidence): string {
+  const lines = [shortMessage];
+  if (e.command && e.command.length > 0) lines.push(`Command: ${e.command.map(quoteArg).join(' ')}`);
+  if (e.logTail && e.logTail.length > 0) {
+    lines.push('Last log lines:');
+    for (const l of e.logTail) lines.push(`  ${l}`);
+  }
+  if (e.logFile) lines.push(`Log file: ${e.logFile}`);
+  return lines.join('\n');
+}
+
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+}
+
+/** True for any mongo-topology error, even one created by another copy of the package. */
+export function isMongoTopologyError(e: unknown): e is MongoTopologyError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** One problem found while validating a spec or a config file. */
+export interface ConfigProblem {
+  /** Where: a builder path (`replicaSet.members[2].priority`) or `file:line`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Misuse of the API, a bad spec or a bad config file. Thrown before any process starts. */
+export class TopologyConfigError extends MongoTopologyError {
+  readonly code = 'MT_CONFIG';
+  readonly problems: readonly ConfigProblem[];
+  constructor(shortMessage: string, options: { problems?: readonly ConfigProblem[]; cause?: unknown } = {}) {
+    const problems = options.problems ?? [];
+    const full =
+      problems.length > 0
+        ? `${shortMessage}\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`
+        : shortMessage;
+    super(full, { cause: options.cause });
+    this.problems = problems;
+  }
+}
+
+/** A place binary resolution looked, and why it did not yield a usable binary. */
+export interface BinaryAttempt {
+  readonly source: 'binDir' | 'env' | 'PATH' | 'cache' | 'download';
+  readonly location: string;
+  readonly reason: string;
+}
+
+/** No usable mongod/mongos could be found or downloaded, or a download failed verification. */
+export class BinaryResolutionError extends MongoTopologyError {
+  readonly code: string;
+  readonly attempts: readonly BinaryAttempt[];
+  constructor(
+    shortMessage: string,
+    options: { attempts?: readonly BinaryAttempt[]; code?: string; hint?: string; cause?: unknown } = {},
+  ) {
+    const attempts = options.attempts ?? [];
+    const lines = [shortMessage];
+    if (attempts.length > 0) {
+      lines.push('Tried:');
+      for (const a of attempts) lines.push(`  - ${a.source} ${a.location}: ${a.reason}`);
+    }
+    if (options.hint) lines.push(options.hint);
+    super(lines.join('\n'), { cause: options.cause });
+    this.code = options.code ?? 'MT_BINARY';
+    this.attempts = attempts;
+  }
+}
+
+/** A process failed to start or exited during boot (port taken, crash at start, bad option). */
+export class ProcessStartError extends MongoTopologyError {
+  readonly code: string;
+  constructor(shortMessage: string, evidence: ErrorEvidence & { code?: string } = {}) {
+    super(shortMessage, evidence);
+    this.code = evidence.code ?? 'MT_START';
+  }
+}
+
+/** A wait passed its deadline. The message says what it was waiting for. */
+export class StartupTimeoutError extends MongoTopologyError {
+  readonly code = 'MT_TIMEOUT';
+  /** What the wait was waiting for, e.g. `log id 23016 from rs0-1`. */
+  readonly waitingFor: string;
+  constructor(shortMessage: string, evidence: ErrorEvidence & { waitingFor: string }) {
+    super(shortMessage, evidence);
+    this.waitingFor = evidence.waitingFor;
+  }
+}
+
+/** A node killed on purpose did not come back as expected (supervisor did not respawn it, or it never rejoined). */
+export class AutoRestartError extends MongoTopologyError {
+  readonly code = 'MT_AUTO_RESTART';
+}
+
+/** The process supervisor failed: bad INI, unknown program, control API fault. */
+export class SupervisorError extends MongoTopologyError {
+  readonly code: string;
+  /** supervisord XML-RPC fault code when the error maps to one (e.g. 10 BAD_NAME). */
+  readonly faultCode?: number;
+  constructor(shortMessage: string, evidence: ErrorEvidence & { code?: string; faultCode?: number } = {}) {
+    super(shortMessage, evidence);
+    this.code = evidence.code ?? 'MT_SUPERVISOR';
+    this.faultCode = evidence.faultCode;
+  }
+}
