@@ -138,11 +138,6 @@ export async function obtain(o: ObtainOptions, trail: Trail): Promise<Downloaded
     // The very archive the list names was cached without mongos: downloading it again cannot help.
     throw mongosMissing(artifact, entryDir);
   }
-  trail.attempts.push({
-    source: 'cache',
-    location: entryDir,
-    reason: first.state.ok ? 'unusable' : first.state.reason,
-  });
   if (o.offline) {
     throw new BinaryFailure(
       'MT_BINARY_NOT_FOUND',
@@ -154,6 +149,11 @@ export async function obtain(o: ObtainOptions, trail: Trail): Promise<Downloaded
     );
   }
 
+  trail.attempts.push({
+    source: 'cache',
+    location: entryDir,
+    reason: first.state.ok ? 'unusable' : first.state.reason,
+  });
   trail.step = { source: 'download', location: artifact.fetchUrl };
   await ensureDir(join(entryDir, '..')); // the lock dir is created next to the entry
   const outcome = await withCacheLock(

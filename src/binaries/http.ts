@@ -20,7 +20,7 @@ export class HttpStatusError extends Error {
     readonly status: number,
     statusText: string,
   ) {
-    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''} from ${url}`);
+    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
   }
 }
 

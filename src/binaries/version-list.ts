@@ -298,7 +298,10 @@ export async function selectArtifact(list: VersionList, spec: VersionSpec, optio
         options.enterprise ? d.edition === 'enterprise' : d.edition === 'targeted' || d.edition === 'base',
       )
       .map((d) => `${d.target ?? '?'} (${d.arch ?? '?'})`);
-    throw new BinaryFailure('MT_PLATFORM_UNSUPPORTED', `No ${what} for ${here}: ${(e as Error).message}`, {
+    // mongodb-download-url appends an inspect() dump of its options; its first line is the useful part.
+    const why = (e as Error).message.split('\n')[0].replace(/\s*\{$/, '');
+    const detail = /^Could not find download URL/.test(why) ? '' : ` (${why})`;
+    throw new BinaryFailure('MT_PLATFORM_UNSUPPORTED', `No ${what} for ${here} in ${list.url}${detail}`, {
       hint: `Builds listed for ${release.version}: ${builds.join(', ') || 'none'}. Set platform.distro to one that runs here, pick another version, or use a binDir.`,
       reason: `no ${what} for ${here}`,
       cause: e,

@@ -2,7 +2,7 @@
 // full.json's shape (archive URLs on fastdl.mongodb.org, as MongoDB publishes them, so the mirror
 // rewrite is exercised) and the archives under /linux/, logs every request, and can inject faults.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BuiltArchive } from './mongodb-archive.js';
 
@@ -23,7 +23,9 @@ export type Fault =
   /** Announce the full Content-Length, send only `bytes`, then cut the connection. */
   | { readonly kind: 'cut'; readonly bytes: number }
   /** Serve these bytes (with a matching Content-Length). */
-  | { readonly kind: 'body'; readonly body: Buffer };
+  | { readonly kind: 'body'; readonly body: Buffer }
+  /** Answer normally once `until` settles (lets a test hold a download in flight). */
+  | { readonly kind: 'hold'; readonly until: Promise<unknown> };
 
 export interface Mirror {
   /** Base URL, e.g. `http://127.0.0.1:41234/`. */
@@ -84,12 +86,19 @@ export async function startMirror(initial: readonly MirrorRelease[]): Promise<Mi
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push(path);
     const fault = faults.get(path);
+    if (fault?.kind === 'hold') {
+      void fault.until.finally(() => answer(path, undefined, req.method, res));
+      return;
+    }
+    answer(path, fault, req.method, res);
+  });
+  const answer = (path: string, fault: Fault | undefined, method: string | undefined, res: ServerResponse) => {
     const body = fault?.kind === 'body' ? fault.body : (extra.get(path) ?? files.get(path));
     if (fault?.kind === 'status') {
       res.writeHead(fault.status).end();
       return;
     }
-    if (!body || req.method !== 'GET') {
+    if (!body || method !== 'GET') {
       res.writeHead(404).end();
       return;
     }
@@ -99,7 +108,7 @@ export async function startMirror(initial: readonly MirrorRelease[]): Promise<Mi
       return;
     }
     res.end(body);
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

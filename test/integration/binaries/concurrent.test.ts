@@ -1,0 +1,129 @@
+// Four separate processes resolve the same version at once against one mirror and one cache dir:
+// exactly one downloads (the mirror counts archive requests), the other three wait on the lock and
+// take the cache hit. The archive response is held until the three report waiting, so the race is real.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { pollUntil } from '../../../src/common/async.js';
+import type { BinaryEvent, ResolvedBinaries } from '../../../src/binaries/index.js';
+import { startMirror, type Mirror } from '../../helpers/download-mirror.js';
+import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import { buildMongoArchive, SIM_BUNDLE_DIR } from '../../helpers/mongodb-archive.js';
+
+const WORKERS = 4;
+
+let tmp: string;
+let mirror: Mirror | undefined;
+
+beforeEach(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'mt-bin-conc-'));
+});
+
+afterEach(async () => {
+  await mirror?.close();
+  await expectNoProcesses(tmp);
+  await rm(tmp, { recursive: true, force: true });
+  expectRemoved(tmp);
+});
+
+interface WorkerRun {
+  readonly events: BinaryEvent[];
+  result?: ResolvedBinaries;
+  error?: { message: string; code?: string };
+  exitCode: number | null;
+  stderr: string;
+}
+
+it(`${WORKERS} processes resolving the same version at once download it exactly once`, async () => {
+  if (!existsSync(join(SIM_BUNDLE_DIR, 'mongod.mjs'))) {
+    throw new Error(`Simulator bundle missing in ${SIM_BUNDLE_DIR}: run npm run build:fixtures`);
+  }
+  // The worker is TypeScript; bundle it (with its dependencies) into one file a plain `node` runs.
+  const workerFile = join(tmp, 'resolve-worker.mjs');
+  await build({
+    entryPoints: [join(dirname(fileURLToPath(import.meta.url)), 'resolve-worker.ts')],
+    outfile: workerFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const archive = await buildMongoArchive(tmp, { version: '8.0.4' });
+  mirror = await startMirror([{ version: '8.0.4', archives: [archive] }]);
+  let releaseArchive!: () => void;
+  const held = new Promise<void>((resolve) => (releaseArchive = resolve));
+  mirror.fault(`/linux/${archive.name}`, { kind: 'hold', until: held });
+
+  const cacheDir = join(tmp, 'cache');
+  const options = JSON.stringify({
+    version: '8.0',
+    requireMongos: true,
+    platform: { os: 'linux', arch: 'x64', distro: 'ubuntu2404' },
+  });
+  const runs: WorkerRun[] = [];
+  const exits: Promise<void>[] = [];
+  for (let i = 0; i < WORKERS; i++) {
+    const run: WorkerRun = { events: [], exitCode: null, stderr: '' };
+    runs.push(run);
+    const child = spawn(process.execPath, [workerFile, options], {
+      env: { ...process.env, MONGO_TOPOLOGY_CACHE_DIR: cacheDir, MONGO_TOPOLOGY_DOWNLOAD_MIRROR: mirror.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buffered.slice(0, nl)) as {
+          event?: BinaryEvent;
+          result?: ResolvedBinaries;
+          error?: WorkerRun['error'];
+        };
+        buffered = buffered.slice(nl + 1);
+        if (msg.event) run.events.push(msg.event);
+        if (msg.result) run.result = msg.result;
+        if (msg.error) run.error = msg.error;
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (run.stderr += d));
+    exits.push(new Promise<void>((resolve) => child.once('close', (code) => ((run.exitCode = code), resolve()))));
+  }
+
+  try {
+    // Hold the one archive download until the other three are provably waiting on the lock.
+    await pollUntil(() => runs.filter((r) => r.events.some((e) => e.type === 'lock-waiting')).length >= WORKERS - 1, {
+      what: `${WORKERS - 1} workers waiting on the download lock`,
+      timeoutMs: 60_000,
+      intervalMs: 25,
+    });
+  } finally {
+    releaseArchive();
+  }
+  await pollUntil(() => runs.every((r) => r.exitCode !== null), { what: 'all workers to exit', timeoutMs: 60_000 });
+  await Promise.all(exits);
+
+  for (const r of runs) expect(r.error, r.stderr).toBeUndefined();
+  expect(runs.map((r) => r.exitCode)).toEqual(Array(WORKERS).fill(0));
+  expect(mirror.count('.tgz')).toBe(1);
+  const downloaders = runs.filter((r) => r.events.some((e) => e.type === 'download-started'));
+  expect(downloaders).toHaveLength(1);
+  expect(downloaders[0]?.result?.source).toBe('download');
+  const waiters = runs.filter((r) => r !== downloaders[0]);
+  for (const w of waiters) {
+    expect(w.result?.source).toBe('cache');
+    expect(w.events.map((e) => e.type)).toEqual(expect.arrayContaining(['lock-waiting', 'cache-hit']));
+  }
+  const paths = new Set(
+    runs.map((r) => `${r.result?.mongod.path}|${r.result?.mongos?.path}|${r.result?.mongod.version}`),
+  );
+  expect(paths.size).toBe(1);
+  expect(await readdir(join(cacheDir, 'mongodb'))).toEqual(['8.0.4-community-ubuntu2404-x86_64']);
+});
