@@ -103,6 +103,11 @@ export interface LoadListOptions {
   readonly onEvent?: EventSink;
 }
 
+/** Where the list from `url` is cached: `<cacheDir>/version-lists/<hash of url>.json.gz` (gzipped full.json). */
+export function versionListFile(cacheDir: string, url: string): string {
+  return join(cacheDir, 'version-lists', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json.gz`);
+}
+
 const parsed = new Map<string, { mtimeMs: number; versions: readonly VersionEntry[] }>();
 
 /**
@@ -111,11 +116,7 @@ const parsed = new Map<string, { mtimeMs: number; versions: readonly VersionEntr
  */
 export async function loadVersionList(options: LoadListOptions): Promise<VersionList | undefined> {
   const { url, cacheDir } = options;
-  const file = join(
-    cacheDir,
-    'version-lists',
-    `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json.gz`,
-  );
+  const file = versionListFile(cacheDir, url);
   const cached = await stat(file).catch(() => undefined);
   const fresh = cached !== undefined && Date.now() - cached.mtimeMs < options.maxAgeMs;
   if (cached && (fresh || options.offline)) {
