@@ -212,6 +212,7 @@ async function finish(
     const checked = await checkBinaryVersion(path, program, {
       cacheDir: o.cacheDir,
       timeoutMs: n.versionCheckTimeoutMs,
+      useCache: o.cacheVersionChecks,
       signal: o.signal,
       onEvent: o.onEvent,
     });
@@ -328,6 +329,7 @@ async function downloadEntry(
       ] as [ServerProgram, string][]) {
         const out = await checkBinaryVersion(join(root, rel), program, {
           timeoutMs: n.versionCheckTimeoutMs,
+          useCache: false, // a staging path: remembered under the final path after the rename
           signal: o.signal,
           onEvent: o.onEvent,
         });
@@ -375,7 +377,9 @@ async function downloadEntry(
     await rename(root, entryDir);
     if (hadOld) await rm(trash, { recursive: true, force: true });
     emit(o.onEvent, { type: 'extracted', dir: entryDir, files });
-    for (const { rel, out } of checked) await rememberVersionCheck(join(entryDir, rel), out, o.cacheDir);
+    if (o.cacheVersionChecks !== false) {
+      for (const { rel, out } of checked) await rememberVersionCheck(join(entryDir, rel), out, o.cacheDir);
+    }
     return manifest;
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -167,6 +167,7 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
   const check = {
     cacheDir: ctx.cacheDir,
     timeoutMs: ctx.options.versionCheckTimeoutMs ?? DOWNLOAD_DEFAULTS.versionCheckTimeoutMs,
+    useCache: ctx.options.cacheVersionChecks,
     signal: ctx.options.signal,
     onEvent: ctx.options.onEvent,
   };

@@ -149,6 +149,11 @@ export interface DownloadOptions {
   readonly idleTimeoutMs?: number;
   /** Deadline for one `<binary> --version` run. @default 20_000 */
   readonly versionCheckTimeoutMs?: number;
+  /**
+   * Remember each binary's `--version` answer (keyed by path, size, mtime) in memory and in the cache
+   * dir. Turn off when mongod is a wrapper script whose answer depends on its environment. @default true
+   */
+  readonly cacheVersionChecks?: boolean;
   readonly signal?: AbortSignal;
   /** Receives progress events. Exceptions it throws are ignored. */
   readonly onEvent?: (event: BinaryEvent) => void;

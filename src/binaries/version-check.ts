@@ -99,6 +99,8 @@ export interface VersionCheckOptions {
   /** Where on-disk answers are kept (`<cacheDir>/version-checks`). Without it only memory is used. */
   readonly cacheDir?: string;
   readonly timeoutMs: number;
+  /** When false, always run the binary (and remember nothing). @default true */
+  readonly useCache?: boolean;
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: BinaryEvent) => void;
 }
@@ -132,6 +134,10 @@ export async function checkBinaryVersion(
   expect: ServerProgram,
   options: VersionCheckOptions,
 ): Promise<CheckedBinary> {
+  if (options.useCache === false) {
+    const out = await runVersion(path, options.timeoutMs, options.signal);
+    return expectProgram(path, out, expect, 'run', options.onEvent);
+  }
   const id = await identify(path);
   const key = identityKey(id);
   let from: 'run' | 'memory' | 'disk' = 'memory';
@@ -151,7 +157,16 @@ export async function checkBinaryVersion(
     memo.set(key, pending);
     pending.catch(() => memo.delete(key));
   }
-  const out = await pending;
+  return expectProgram(path, await pending, expect, from, options.onEvent);
+}
+
+function expectProgram(
+  path: string,
+  out: VersionOutput,
+  expect: ServerProgram,
+  from: 'run' | 'memory' | 'disk',
+  onEvent: ((e: BinaryEvent) => void) | undefined,
+): CheckedBinary {
   if (out.program !== expect) {
     throw new BinaryFailure(
       'MT_BINARY_UNUSABLE',
@@ -159,7 +174,7 @@ export async function checkBinaryVersion(
       { hint: 'Point at the directory holding both mongod and mongos from one MongoDB release.' },
     );
   }
-  emit(options.onEvent, { type: 'version-checked', path, version: out.version, from });
+  emit(onEvent, { type: 'version-checked', path, version: out.version, from });
   return { ...out, path };
 }
 

@@ -14,6 +14,7 @@ import {
   type ResolveBinariesOptions,
 } from '../../../src/binaries/index.js';
 import { clearVersionCheckMemory } from '../../../src/binaries/version-check.js';
+import { pollUntil } from '../../../src/common/async.js';
 import { BinaryResolutionError } from '../../../src/errors.js';
 import { startMirror, type Mirror } from '../../helpers/download-mirror.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
@@ -259,6 +260,21 @@ describe('download failures leave no partial cache', () => {
     mirror.fault('/full.json', { kind: 'status', status: 404 });
     const e = await expectFailure(resolveBinaries(opts()), 'MT_VERSION_LIST_FAILED');
     expect(e.hint).toMatch(/full\.json/);
+  });
+});
+
+describe('abort', () => {
+  it('an abort mid-download rejects with the reason and leaves no partial cache or lock', async () => {
+    let release!: () => void;
+    mirror.fault(ARCHIVE, { kind: 'hold', until: new Promise<void>((r) => (release = r)) });
+    const ac = new AbortController();
+    const reason = new Error('test gave up');
+    const p = resolveBinaries(opts({ signal: ac.signal }));
+    await pollUntil(() => mirror.count('.tgz') === 1, { what: 'the archive request', timeoutMs: 20_000 });
+    ac.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    release();
+    await expectNoPartialCache();
   });
 });
 

@@ -375,3 +375,13 @@ describe('--version cache', () => {
     expect(await runs(bin, 'mongod')).toBe(1);
   });
 });
+
+describe('--version cache opt-out', () => {
+  it('cacheVersionChecks: false runs the binary every time (wrapper scripts)', async () => {
+    const bin = await fakeServerDir('bin', {});
+    await resolveBinaries(opts({ binDir: bin, cacheVersionChecks: false }));
+    await resolveBinaries(opts({ binDir: bin, cacheVersionChecks: false }));
+    expect(await runs(bin, 'mongod')).toBe(2);
+    expect(existsSync(join(tmp, 'cache', 'version-checks'))).toBe(false);
+  });
+});
