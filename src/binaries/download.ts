@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BinaryAttempt } from '../errors.js';
+import { TopologyConfigError, type BinaryAttempt } from '../errors.js';
 import {
   cacheEntryKey,
   entryDirFor,
@@ -163,7 +163,10 @@ export async function obtain(o: ObtainOptions, trail: Trail): Promise<Downloaded
       staleMs: n.lockStaleMs,
       signal: o.signal,
       onEvent: o.onEvent,
-      poll: async () => (await usable()).manifest ?? undefined,
+      poll: async () => {
+        const u = await usable();
+        return u.state.ok ? u.manifest : undefined;
+      },
     },
     (signal) => downloadEntry({ ...o, signal }, n, artifact, key, entryDir),
   );
@@ -188,7 +191,11 @@ function definedOnly(o: DownloadOptions): Partial<Numbers> {
   for (const k of Object.keys(DOWNLOAD_DEFAULTS) as (keyof typeof DOWNLOAD_DEFAULTS)[]) {
     const v = o[k];
     if (v !== undefined) {
-      if (!Number.isFinite(v) || v < 0) throw new TypeError(`${k} must be a non-negative number, got ${v}`);
+      if (!Number.isFinite(v) || v < 0) {
+        throw new TopologyConfigError(`Invalid ${k}: ${v}`, {
+          problems: [{ path: k, message: 'must be a finite number >= 0' }],
+        });
+      }
       out[k] = v;
     }
   }

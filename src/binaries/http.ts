@@ -63,19 +63,24 @@ function idleSignal(idleMs: number, outer?: AbortSignal) {
   };
 }
 
-/** GETs a small document (version list, `.sha256` file) within `timeoutMs`. */
+/** GETs a document (version list, `.sha256` file); fails when no data arrives for `timeoutMs`. */
 export async function fetchBytes(url: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
   const idle = idleSignal(options.timeoutMs, options.signal);
   try {
     const res = await fetch(url, { signal: idle.signal, redirect: 'follow' });
-    if (!res.ok) {
+    if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw new HttpStatusError(url, res.status, res.statusText);
     }
-    return Buffer.from(await res.arrayBuffer());
+    const chunks: Buffer[] = [];
+    for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
+      idle.touch(); // a slow but moving transfer is fine; a stalled one is not
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
   } catch (e) {
     options.signal?.throwIfAborted();
-    if (idle.idled) throw new TransferError(`no complete answer from ${url} within ${options.timeoutMs}ms`);
+    if (idle.idled) throw new TransferError(`no data from ${url} for ${options.timeoutMs}ms`);
     throw e;
   } finally {
     idle.dispose();

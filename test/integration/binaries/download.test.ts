@@ -215,6 +215,19 @@ describe('download failures leave no partial cache', () => {
     await expectNoPartialCache();
   });
 
+  it('a stalled transfer fails after the idle timeout: MT_DOWNLOAD_FAILED', async () => {
+    let release!: () => void;
+    mirror.fault(ARCHIVE, { kind: 'hold', until: new Promise<void>((r) => (release = r)) });
+    const e = await expectFailure(
+      resolveBinaries(opts({ idleTimeoutMs: 300, downloadRetries: 0 })),
+      'MT_DOWNLOAD_FAILED',
+    );
+    release();
+    expect(e.message).toContain('no data from');
+    expect(e.message).toContain('for 300ms');
+    await expectNoPartialCache();
+  });
+
   it('a 404 is MT_DOWNLOAD_FAILED at once, naming the URL', async () => {
     mirror.fault(ARCHIVE, { kind: 'status', status: 404 });
     const e = await expectFailure(resolveBinaries(opts()), 'MT_DOWNLOAD_FAILED');
