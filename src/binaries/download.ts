@@ -19,7 +19,7 @@ import {
 import { emit } from './events.js';
 import { extractArchive } from './extract.js';
 import { BinaryFailure, toPublicError } from './failure.js';
-import { downloadToFile, fetchBytes, HttpStatusError } from './http.js';
+import { describeError, downloadToFile, fetchBytes, HttpStatusError } from './http.js';
 import { exeName, whyNotExecutable } from './locate.js';
 import { withCacheLock } from './lock.js';
 import type { BinaryInfo, DownloadBinariesOptions, DownloadedBinaries, DownloadOptions } from './types.js';
@@ -406,7 +406,7 @@ async function publishedSha256(
     signal?.throwIfAborted();
     throw new BinaryFailure(
       'MT_CHECKSUM_UNAVAILABLE',
-      `Cannot verify ${artifact.fetchUrl}: the version list has no sha256 for it and ${url} failed (${(e as Error).message})`,
+      `Cannot verify ${artifact.fetchUrl}: the version list has no sha256 for it and ${url} failed (${describeError(e)})`,
       {
         reason: 'no sha256 published',
         hint: 'Use a mirror that serves full.json with sha256 values or the .sha256 files next to the archives. Nothing was cached.',
@@ -437,8 +437,8 @@ function downloadFailed(url: string, e: unknown, retries: number): BinaryFailure
       : status !== undefined && status < 500
         ? 'The server refused the download; check the mirror URL and its access rules.'
         : `Gave up after ${retries + 1} attempts; check the network or proxy, or set MONGO_TOPOLOGY_DOWNLOAD_MIRROR to a reachable mirror. Nothing was cached.`;
-  return new BinaryFailure('MT_DOWNLOAD_FAILED', `Download of ${url} failed: ${(e as Error).message}`, {
-    reason: (e as Error).message,
+  return new BinaryFailure('MT_DOWNLOAD_FAILED', `Download of ${url} failed: ${describeError(e)}`, {
+    reason: describeError(e),
     hint,
     cause: e,
   });
@@ -446,7 +446,7 @@ function downloadFailed(url: string, e: unknown, retries: number): BinaryFailure
 
 async function ensureDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true }).catch((e: unknown) => {
-    throw new BinaryFailure('MT_CACHE_UNWRITABLE', `Could not create the cache dir ${dir}: ${(e as Error).message}`, {
+    throw new BinaryFailure('MT_CACHE_UNWRITABLE', `Could not create the cache dir ${dir}: ${describeError(e)}`, {
       hint: 'Make it writable or choose another (cacheDir option or MONGO_TOPOLOGY_CACHE_DIR).',
       cause: e,
     });

@@ -13,6 +13,13 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { delay } from '../common/async.js';
 import { emit, type EventSink } from './events.js';
 
+/** An error's message, with the cause fetch hides behind "fetch failed" (e.g. `connect ECONNREFUSED 127.0.0.1:9`). */
+export function describeError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error ? (e.cause as { message?: string } | undefined) : undefined;
+  return e instanceof TypeError && cause?.message && !msg.includes(cause.message) ? `${msg} (${cause.message})` : msg;
+}
+
 /** A non-2xx answer. */
 export class HttpStatusError extends Error {
   constructor(

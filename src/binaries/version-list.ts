@@ -13,7 +13,7 @@ import { TopologyConfigError } from '../errors.js';
 import type { ArtifactIdentity } from './cache.js';
 import { emit, type EventSink } from './events.js';
 import { BinaryFailure } from './failure.js';
-import { fetchBytes, HttpStatusError } from './http.js';
+import { describeError, fetchBytes, HttpStatusError } from './http.js';
 import type { PlatformOverride } from './types.js';
 import { describeSpec, type VersionSpec } from './version-spec.js';
 
@@ -140,13 +140,13 @@ export async function loadVersionList(options: LoadListOptions): Promise<Version
     const status = e instanceof HttpStatusError ? e.status : undefined;
     throw new BinaryFailure(
       'MT_VERSION_LIST_FAILED',
-      `Could not fetch the MongoDB version list ${url}: ${(e as Error).message}`,
+      `Could not fetch the MongoDB version list ${url}: ${describeError(e)}`,
       {
         hint:
           status === 404
             ? "The mirror must serve MongoDB's full.json at <mirror>/full.json (or set versionListUrl)."
             : 'Check the network or proxy, set MONGO_TOPOLOGY_DOWNLOAD_MIRROR to a reachable mirror, or use a binDir / MONGO_TOPOLOGY_BIN_DIR.',
-        reason: `version list ${url}: ${(e as Error).message}`,
+        reason: `version list ${url}: ${describeError(e)}`,
         cause: e,
       },
     );

@@ -242,6 +242,16 @@ describe('resolution order', () => {
     expect(e.message).toContain('Install MongoDB on PATH, set MONGO_TOPOLOGY_BIN_DIR or binDir, or allow downloads');
   });
 
+  it('an unreachable version list says why, and what to do', async () => {
+    const e = await failure(resolveBinaries(opts({ version: '8.0' })));
+    expect(e.code).toBe('MT_VERSION_LIST_FAILED');
+    // fetch's own "fetch failed" says nothing; the cause (here: fetch refuses port 9) is appended.
+    expect(e.message.split('\n')[0]).toBe(
+      'Could not fetch the MongoDB version list http://127.0.0.1:9/full.json: fetch failed (bad port)',
+    );
+    expect(e.hint).toMatch(/MONGO_TOPOLOGY_DOWNLOAD_MIRROR/);
+  });
+
   it('rejects a malformed version spec before looking anywhere', async () => {
     const bin = await fakeServerDir('bin', {});
     await expect(resolveBinaries(opts({ binDir: bin, version: '8.0-latest' }))).rejects.toBeInstanceOf(
