@@ -3,7 +3,7 @@
 // touch, typed errors that leave no partial cache, stale-lock recovery, abort and lock deadlines.
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,10 @@ describe('download and cache', () => {
       ]),
     );
     expect(types.indexOf('verified')).toBeLessThan(types.indexOf('extracted'));
+    expect(events.filter((e) => e.type === 'download-progress').at(-1)).toMatchObject({
+      receivedBytes: a804.bytes.length,
+      totalBytes: a804.bytes.length,
+    });
     expect(events.find((e) => e.type === 'verified')).toMatchObject({
       sha256: a804.sha256,
       checksumFrom: 'version-list',
@@ -161,6 +165,15 @@ describe('download and cache', () => {
     });
     expect(r.mongod.path.startsWith(cacheDir)).toBe(true);
     expect(mirror.count('.tgz')).toBe(1);
+  });
+
+  it('replaces a damaged entry by downloading it again', async () => {
+    const first = await resolveBinaries(opts({ version: '8.0.4' }));
+    await writeFile(first.mongod.path, '#!/bin/sh\n'); // truncated by a full disk, say
+    const again = await resolveBinaries(opts({ version: '8.0.4' }));
+    expect(again).toMatchObject({ source: 'download', mongod: { path: first.mongod.path, version: '8.0.4' } });
+    expect(mirror.count('.tgz')).toBe(2);
+    expect(await readdir(join(cacheDir, 'mongodb'))).toEqual([KEY]); // no trash or staging left
   });
 
   it('pre-fetches with downloadBinaries and returns both paths', async () => {
