@@ -4,7 +4,7 @@
 // <cacheDir>/
 //   mongodb/<version>-<edition>-<target>-<arch>/   one extracted archive; `mongo-topology-entry.json` inside
 //   mongodb/<key>.lock/                             cross-process download lock (proper-lockfile)
-//   mongodb/.staging-<key>-*/                       download + extraction in progress (renamed into place)
+//   mongodb/.staging-<key>+*/                       download + extraction in progress (renamed into place)
 //   version-lists/<hash>.json.gz                    cached version lists, one per list URL
 //   version-checks/<hash>.json                      cached `--version` answers
 

@@ -184,7 +184,7 @@ export async function obtain(o: ObtainOptions, trail: Trail): Promise<Downloaded
   return await finish(o, n, artifact, entryDir, after.manifest, true);
 }
 
-type Numbers = typeof DOWNLOAD_DEFAULTS & { [K in keyof typeof DOWNLOAD_DEFAULTS]: number };
+type Numbers = { -readonly [K in keyof typeof DOWNLOAD_DEFAULTS]: number };
 
 function definedOnly(o: DownloadOptions): Partial<Numbers> {
   const out: Partial<Record<keyof typeof DOWNLOAD_DEFAULTS, number>> = {};
@@ -272,12 +272,16 @@ async function downloadEntry(
   const parent = join(entryDir, '..');
   await ensureDir(parent);
   // We hold the lock, so any staging or trash dir of this key is left from a process that died.
+  // (`+` never occurs in a key, so one key's prefix cannot match another's dirs.)
+  // Those of other keys are removed once a day old: no live download takes that long.
   for (const name of await readdir(parent)) {
-    if (name.startsWith(`.staging-${key}-`) || name.startsWith(`.trash-${key}-`)) {
+    const ours = name.startsWith(`.staging-${key}+`) || name.startsWith(`.trash-${key}+`);
+    const leftover = name.startsWith('.staging-') || name.startsWith('.trash-');
+    if (ours || (leftover && (await ageMs(join(parent, name))) > LEFTOVER_MAX_AGE_MS)) {
       await rm(join(parent, name), { recursive: true, force: true });
     }
   }
-  const staging = await mkdtemp(join(parent, `.staging-${key}-`));
+  const staging = await mkdtemp(join(parent, `.staging-${key}+`));
   try {
     const archive = join(staging, artifact.archiveName);
     let got: { bytes: number; sha256: string };
@@ -373,7 +377,7 @@ async function downloadEntry(
     o.signal?.throwIfAborted();
 
     // Commit: one rename makes the complete entry visible. An old, unusable entry is moved aside first.
-    const trash = join(parent, `.trash-${key}-${randomBytes(4).toString('hex')}`);
+    const trash = join(parent, `.trash-${key}+${randomBytes(4).toString('hex')}`);
     const hadOld = await rename(entryDir, trash).then(
       () => true,
       (e: NodeJS.ErrnoException) => {
@@ -451,4 +455,11 @@ async function ensureDir(dir: string): Promise<void> {
       cause: e,
     });
   });
+}
+
+const LEFTOVER_MAX_AGE_MS = 24 * 3600_000;
+
+async function ageMs(path: string): Promise<number> {
+  const s = await stat(path).catch(() => undefined);
+  return s ? Date.now() - s.mtimeMs : 0;
 }

@@ -305,16 +305,21 @@ describe('abort', () => {
 });
 
 describe('lock', () => {
-  it('takes over a stale lock left by a dead process and removes its staging dir', async () => {
+  it('takes over a stale lock left by a dead process and removes its leftovers', async () => {
     const mongodbDir = join(cacheDir, 'mongodb');
     await mkdir(join(mongodbDir, `${KEY}.lock`), { recursive: true });
-    await mkdir(join(mongodbDir, `.staging-${KEY}-dead`, 'x'), { recursive: true });
+    await mkdir(join(mongodbDir, `.staging-${KEY}+dead`, 'x'), { recursive: true });
+    await mkdir(join(mongodbDir, '.staging-7.0.14-community-ubuntu2404-x86_64+dead'), { recursive: true });
+    await mkdir(join(mongodbDir, '.staging-7.0.15-community-ubuntu2404-x86_64+live'), { recursive: true });
     const old = new Date(Date.now() - 3600_000);
+    const dayOld = new Date(Date.now() - 25 * 3600_000);
     await utimes(join(mongodbDir, `${KEY}.lock`), old, old);
+    await utimes(join(mongodbDir, '.staging-7.0.14-community-ubuntu2404-x86_64+dead'), dayOld, dayOld);
     const r = await resolveBinaries(opts({ version: '8.0.4', lockStaleMs: 5_000 }));
     expect(r.source).toBe('download');
     expect(events.map((e) => e.type)).toContain('stale-lock-recovered');
-    expect(await readdir(mongodbDir)).toEqual([KEY]);
+    // Another key's staging dir is left alone unless it is a day old.
+    expect((await readdir(mongodbDir)).sort()).toEqual(['.staging-7.0.15-community-ubuntu2404-x86_64+live', KEY]);
   });
 
   it('waits for a live lock with a deadline: MT_LOCK_TIMEOUT, or the abort reason', async () => {
