@@ -187,7 +187,7 @@ export async function obtain(o: ObtainOptions, trail: Trail): Promise<Downloaded
 type Numbers = { -readonly [K in keyof typeof DOWNLOAD_DEFAULTS]: number };
 
 function definedOnly(o: DownloadOptions): Partial<Numbers> {
-  const out: Partial<Record<keyof typeof DOWNLOAD_DEFAULTS, number>> = {};
+  const out: Partial<Numbers> = {};
   for (const k of Object.keys(DOWNLOAD_DEFAULTS) as (keyof typeof DOWNLOAD_DEFAULTS)[]) {
     const v = o[k];
     if (v !== undefined) {
@@ -199,7 +199,7 @@ function definedOnly(o: DownloadOptions): Partial<Numbers> {
       out[k] = v;
     }
   }
-  return out as Partial<Numbers>;
+  return out;
 }
 
 /** Turns an entry into the result, running (or recalling) `--version` of its binaries. */
