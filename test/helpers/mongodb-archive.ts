@@ -3,6 +3,7 @@
 // pin `MONGOSIM_VERSION` to the archive's version. Needs only the simulator bundle directory.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,13 +12,16 @@ import { create as createTar } from 'tar';
 /** The simulator bundles (`npm run build:fixtures`). */
 export const SIM_BUNDLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'dist');
 
+/** Whether the simulated mongos is built yet (the simulator grows in stages; mongod comes first). */
+export const SIM_HAS_MONGOS = existsSync(join(SIM_BUNDLE_DIR, 'mongos.mjs'));
+
 export interface ArchiveOptions {
   readonly version: string;
   /** MongoDB build target. @default 'ubuntu2404' */
   readonly distro?: string;
   /** @default 'x86_64' */
   readonly arch?: string;
-  /** @default true */
+  /** @default SIM_HAS_MONGOS: a launcher of a missing bundle would be an archive whose mongos cannot run */
   readonly includeMongos?: boolean;
   /** Directory with `mongod.mjs` and `mongos.mjs`. @default SIM_BUNDLE_DIR */
   readonly bundleDir?: string;
@@ -53,7 +57,7 @@ export async function buildMongoArchive(workDir: string, options: ArchiveOptions
   try {
     const bin = join(scratch, stem, 'bin');
     await mkdir(bin, { recursive: true });
-    const programs = options.includeMongos === false ? ['mongod'] : ['mongod', 'mongos'];
+    const programs = (options.includeMongos ?? SIM_HAS_MONGOS) ? ['mongod', 'mongos'] : ['mongod'];
     for (const p of programs) {
       await writeFile(join(bin, p), launcher(options.version, join(bundleDir, `${p}.mjs`)));
       await chmod(join(bin, p), 0o755);
