@@ -2,7 +2,7 @@
 // exactly one downloads (the mirror counts archive requests), the other three wait on the lock and
 // take the cache hit. The archive response is held until the three report waiting, so the race is real.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,11 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await mirror?.close();
-  await expectNoProcesses(tmp);
-  await rm(tmp, { recursive: true, force: true });
+  try {
+    await expectNoProcesses(tmp);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
   expectRemoved(tmp);
 });
 
@@ -37,6 +40,7 @@ interface WorkerRun {
   result?: ResolvedBinaries;
   error?: { message: string; code?: string };
   exitCode: number | null;
+  exited: boolean;
   stderr: string;
 }
 
@@ -70,13 +74,15 @@ it(`${WORKERS} processes resolving the same version at once download it exactly 
   });
   const runs: WorkerRun[] = [];
   const exits: Promise<void>[] = [];
+  const children: ChildProcess[] = [];
   for (let i = 0; i < WORKERS; i++) {
-    const run: WorkerRun = { events: [], exitCode: null, stderr: '' };
+    const run: WorkerRun = { events: [], exitCode: null, exited: false, stderr: '' };
     runs.push(run);
     const child = spawn(process.execPath, [workerFile, options], {
       env: { ...process.env, MONGO_TOPOLOGY_CACHE_DIR: cacheDir, MONGO_TOPOLOGY_DOWNLOAD_MIRROR: mirror.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
     let buffered = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       buffered += d;
@@ -94,21 +100,24 @@ it(`${WORKERS} processes resolving the same version at once download it exactly 
       }
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (run.stderr += d));
-    exits.push(new Promise<void>((resolve) => child.once('close', (code) => ((run.exitCode = code), resolve()))));
+    exits.push(
+      new Promise<void>((resolve) =>
+        child.once('close', (code) => {
+          run.exitCode = code;
+          run.exited = true;
+          resolve();
+        }),
+      ),
+    );
   }
 
   try {
-    // Hold the one archive download until the other three are provably waiting on the lock.
-    await pollUntil(() => runs.filter((r) => r.events.some((e) => e.type === 'lock-waiting')).length >= WORKERS - 1, {
-      what: `${WORKERS - 1} workers waiting on the download lock`,
-      timeoutMs: 60_000,
-      intervalMs: 25,
-    });
+    await runWorkers(runs, releaseArchive);
   } finally {
-    releaseArchive();
+    // Only on failure is anything still running: stop what this test started, then reap it.
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(exits);
   }
-  await pollUntil(() => runs.every((r) => r.exitCode !== null), { what: 'all workers to exit', timeoutMs: 60_000 });
-  await Promise.all(exits);
 
   for (const r of runs) expect(r.error, r.stderr).toBeUndefined();
   expect(runs.map((r) => r.exitCode)).toEqual(Array(WORKERS).fill(0));
@@ -127,3 +136,18 @@ it(`${WORKERS} processes resolving the same version at once download it exactly 
   expect(paths.size).toBe(1);
   expect(await readdir(join(cacheDir, 'mongodb'))).toEqual(['8.0.4-community-ubuntu2404-x86_64']);
 });
+
+/** Holds the archive until all but one worker wait on the lock, releases it, then waits for every exit. */
+async function runWorkers(runs: WorkerRun[], releaseArchive: () => void): Promise<void> {
+  try {
+    // Hold the one archive download until the other three are provably waiting on the lock.
+    await pollUntil(() => runs.filter((r) => r.events.some((e) => e.type === 'lock-waiting')).length >= WORKERS - 1, {
+      what: `${WORKERS - 1} workers waiting on the download lock`,
+      timeoutMs: 60_000,
+      intervalMs: 25,
+    });
+  } finally {
+    releaseArchive();
+  }
+  await pollUntil(() => runs.every((r) => r.exited), { what: 'all workers to exit', timeoutMs: 60_000 });
+}

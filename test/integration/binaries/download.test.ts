@@ -65,8 +65,11 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await mirror.close();
-  await expectNoProcesses(tmp);
-  await rm(tmp, { recursive: true, force: true });
+  try {
+    await expectNoProcesses(tmp);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
   expectRemoved(tmp);
 });
 

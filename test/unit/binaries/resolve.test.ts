@@ -30,8 +30,11 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await expectNoProcesses(tmp);
-  await rm(tmp, { recursive: true, force: true });
+  try {
+    await expectNoProcesses(tmp);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
   expectRemoved(tmp);
 });
 
