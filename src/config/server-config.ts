@@ -107,7 +107,7 @@ export function serverConfigDocument(
 export function renderServerConfig(plan: ClusterPlan, node: PlannedNode, options: ServerConfigOptions): string {
   const doc = new Document(serverConfigDocument(plan, node, options));
   doc.commentBefore =
-    ` ${node.binary}.conf of ${node.name} in cluster ${plan.name}, written by mongo-topology for server ${options.serverVersion}.\n` +
+    ` ${node.binary}.conf of node ${node.name} (cluster "${plan.name}", server ${options.serverVersion}), written by mongo-topology.\n` +
     ' Rewritten on every start: change the topology spec instead of this file.';
   return doc.toString({ lineWidth: 0 });
 }

@@ -7,6 +7,7 @@
 // and reference/supervisord.md §5. Readiness and dependencies travel in `x_` keys, which the real
 // supervisord ignores and our supervisor reads.
 
+import { isAbsolute, join } from 'node:path';
 import type { ClusterPlan, PlannedNode } from '../topology/plan.js';
 import { TopologyConfigError } from '../errors.js';
 
@@ -133,12 +134,12 @@ function program(plan: ClusterPlan, node: PlannedNode, binaries: ClusterBinaries
  */
 export function supervisorModel(plan: ClusterPlan, binaries: ClusterBinaries): SupervisorModel {
   const problems = [];
-  if (typeof binaries.mongod !== 'string' || !binaries.mongod.startsWith('/')) {
+  if (typeof binaries.mongod !== 'string' || !isAbsolute(binaries.mongod)) {
     problems.push({ path: 'binaries.mongod', message: `must be an absolute path, got ${String(binaries.mongod)}` });
   }
   if (
     plan.nodes.some((n) => n.binary === 'mongos') &&
-    (typeof binaries.mongos !== 'string' || !binaries.mongos.startsWith('/'))
+    (typeof binaries.mongos !== 'string' || !isAbsolute(binaries.mongos))
   ) {
     problems.push({
       path: 'binaries.mongos',
@@ -156,7 +157,7 @@ export function supervisorModel(plan: ClusterPlan, binaries: ClusterBinaries): S
         logfileBackups: plan.definition.supervision.logBackups,
         loglevel: 'info',
         pidfile: s.pidFile,
-        childlogdir: `${plan.clusterDir}/logs`,
+        childlogdir: join(plan.clusterDir, 'logs'),
         nodaemon: true,
         identifier: `mongo-topology-${plan.name}`,
         umask: 0o022,
