@@ -1,7 +1,38 @@
 // The package root: the public API, and nothing else. Every export is listed by name so that adding
 // one is a deliberate act (style-guide.md §2: no `export *` at the root).
 
-export { cluster, ClusterSpec } from './topology/builder.js';
+import { DEFAULT_DEFINITION, TopologySpec } from './topology/builder.js';
+
+/**
+ * An immutable description of a MongoDB topology, made by {@link cluster}. Every builder method
+ * returns a new `ClusterSpec`.
+ *
+ * This subclass is where the package root adds what needs the modules downstream of the topology
+ * (starting a cluster, src/cluster), so src/topology never imports them: builder methods derive
+ * through `this.constructor`, so every spec in a chain is a `ClusterSpec`.
+ *
+ * @example
+ * ```ts
+ * const spec: ClusterSpec = cluster().replicaSet(3);
+ * ```
+ */
+export class ClusterSpec extends TopologySpec {}
+
+/**
+ * Starts a topology description: a standalone mongod with small, test-friendly defaults. Chain
+ * shape methods and knobs; every call returns a new immutable spec.
+ *
+ * @example
+ * ```ts
+ * const spec = cluster().replicaSet(3).version('8.0');
+ * const sharded = cluster().shards(2).replicaSet(3).configServers(3).mongos(2);
+ * ```
+ */
+export function cluster(): ClusterSpec {
+  return new ClusterSpec(DEFAULT_DEFINITION);
+}
+
+export { TopologySpec };
 export {
   plan,
   type ClusterPlan,

@@ -10,9 +10,10 @@
 // `supervision`) merge over the current values.
 //
 // Extension: starting a cluster lives downstream (src/cluster), and this module must not import
-// it. A spec derives new specs through `this.constructor`, so a subclass that adds methods (such as
-// `start()`) keeps its type and its methods through every builder call. Subclasses add methods
-// only: instances are frozen at the end of this constructor.
+// it. A spec derives new specs through `this.constructor`, so a subclass that adds methods keeps its
+// type and its methods through every builder call: the package root's `ClusterSpec` extends this
+// class, and that is where `start()` is added. Subclasses add methods only: instances are frozen at
+// the end of this constructor.
 
 import { resolve } from 'node:path';
 import { deepFreeze } from '../common/freeze.js';
@@ -81,7 +82,8 @@ export const CLI_SUPERVISION: Required<SupervisionOptions> = Object.freeze({
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * An immutable description of a MongoDB topology. Create one with {@link cluster}; every method
+ * An immutable description of a MongoDB topology: the builder methods without the ability to start
+ * it. Users hold the package root's `ClusterSpec`, a subclass made by `cluster()`. Every method
  * returns a new spec and leaves this one unchanged.
  *
  * @example
@@ -90,13 +92,16 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * const withAuth = base.auth({ username: 'app', password: 'secret' });
  * ```
  */
-export class ClusterSpec {
+export class TopologySpec {
   /** Everything this spec says, normalized and frozen. Serializable with `JSON.stringify`. */
   readonly definition: ClusterDefinition;
 
-  /** Specs come from {@link cluster} or a subclass's factory; the definition must be normalized and frozen. */
-  protected constructor(definition: ClusterDefinition) {
-    this.definition = definition;
+  /**
+   * Wraps a definition, e.g. one read back from cluster.json. Prefer `cluster()`; a definition given
+   * here is copied and frozen, and fully validated by `validate()` and `plan()`.
+   */
+  constructor(definition: ClusterDefinition = DEFAULT_DEFINITION) {
+    this.definition = Object.isFrozen(definition) ? definition : deepFreeze(copy(definition));
     Object.freeze(this);
   }
 
@@ -108,6 +113,7 @@ export class ClusterSpec {
     const next: Record<string, unknown> = { ...this.definition, ...patch };
     for (const k of remove) delete next[k];
     const Ctor = this.constructor as new (d: ClusterDefinition) => this;
+    // The patch is built from copies of the caller's values, so freezing it in place is safe.
     return new Ctor(deepFreeze(next as unknown as ClusterDefinition));
   }
 
@@ -489,27 +495,6 @@ export class ClusterSpec {
   /** The definition, for `JSON.stringify` (cluster.json). */
   toJSON(): ClusterDefinition {
     return this.definition;
-  }
-}
-
-/**
- * Starts a topology description: a standalone mongod with small, test-friendly defaults. Chain
- * shape methods and knobs; every call returns a new immutable spec.
- *
- * @example
- * ```ts
- * const spec = cluster().replicaSet(3).version('8.0');
- * const sharded = cluster().shards(2).replicaSet(3).configServers(3).mongos(2);
- * ```
- */
-export function cluster(): ClusterSpec {
-  return new PlainClusterSpec(DEFAULT_DEFINITION);
-}
-
-/** The class of specs made by {@link cluster}; its only job is to expose the protected constructor. */
-class PlainClusterSpec extends ClusterSpec {
-  constructor(definition: ClusterDefinition) {
-    super(definition);
   }
 }
 

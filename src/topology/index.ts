@@ -1,5 +1,5 @@
 // The topology module's surface: the builder, plans and port allocation (see DESIGN.md, "One-way data flow").
-export { cluster, ClusterSpec, DEFAULT_DEFINITION, CLI_SUPERVISION, MAX_SHARDS, MAX_MONGOS } from './builder.js';
+export { TopologySpec, DEFAULT_DEFINITION, CLI_SUPERVISION, MAX_SHARDS, MAX_MONGOS } from './builder.js';
 export {
   plan,
   reassignPort,

@@ -13,7 +13,7 @@ import semver from 'semver';
 import { TopologyConfigError, type ConfigProblem } from '../errors.js';
 import { settleAll } from '../common/async.js';
 import { deepFreeze } from '../common/freeze.js';
-import type { ClusterSpec } from './builder.js';
+import type { TopologySpec } from './builder.js';
 import { CONFIG_NODE_PREFIX, MONGOS_NODE_PREFIX, nodeName } from './names.js';
 import { sharedPortAllocator, isPortFree, type PortSource } from './ports.js';
 import { replicaSetConfigDocument, usesSlaveDelay, type ReplicaSetConfigDocument } from './replica-set-config.js';
@@ -175,7 +175,7 @@ export const SUPERVISOR_PORT_OWNER = 'supervisor';
  * p.nodes.map((n) => `${n.name} ${n.address}`); // ['rs0-0 127.0.0.1:41235', ...]
  * ```
  */
-export async function plan(spec: ClusterSpec | ClusterDefinition, options: PlanOptions = {}): Promise<ClusterPlan> {
+export async function plan(spec: TopologySpec | ClusterDefinition, options: PlanOptions = {}): Promise<ClusterPlan> {
   const def = 'definition' in spec ? spec.definition : spec;
   const f = new Findings();
   const clusterDir = options.clusterDir ?? def.dataDir;

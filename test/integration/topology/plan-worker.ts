@@ -2,7 +2,7 @@
 // (sharing the lock directory given in argv), prints the ports it holds as one JSON line, holds them
 // until its stdin closes, then releases them and exits.
 
-import { cluster } from '../../../src/topology/builder.js';
+import { cluster } from '../../../src/index.js';
 import { plan, releasePlanPorts } from '../../../src/topology/plan.js';
 import { PortAllocator } from '../../../src/topology/ports.js';
 

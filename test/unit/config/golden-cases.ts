@@ -3,7 +3,7 @@
 // fixed (a fixed cluster dir, consecutive fake ports, seeded randomness) so the output is exact.
 
 import { cluster, plan, type ClusterPlan } from '../../../src/index.js';
-import type { ClusterSpec } from '../../../src/topology/builder.js';
+import type { ClusterSpec } from '../../../src/index.js';
 import { FakePorts, seededRandomBytes } from '../../helpers/fake-ports.js';
 
 export const GOLDEN_SERVER_VERSION = '8.0.4';

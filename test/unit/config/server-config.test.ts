@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cluster, plan, type ClusterPlan } from '../../../src/index.js';
 import { ephemeralParameters, renderServerConfig, serverConfigDocument } from '../../../src/config/server-config.js';
-import type { ClusterSpec } from '../../../src/topology/builder.js';
+import type { ClusterSpec } from '../../../src/index.js';
 import { FakePorts, seededRandomBytes } from '../../helpers/fake-ports.js';
 
 const planOf = (spec: ClusterSpec, clusterDir = '/tmp/mt-conf'): Promise<ClusterPlan> =>

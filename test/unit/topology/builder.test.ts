@@ -6,7 +6,7 @@ import {
   type ClusterDefinition,
   type MemberOptions,
 } from '../../../src/index.js';
-import { DEFAULT_DEFINITION, MAX_MONGOS, MAX_SHARDS } from '../../../src/topology/builder.js';
+import { DEFAULT_DEFINITION, MAX_MONGOS, MAX_SHARDS, TopologySpec } from '../../../src/topology/builder.js';
 import { resolveShape } from '../../../src/topology/shape.js';
 
 /** Runs `fn`, expects a TopologyConfigError, and returns its problems. */
@@ -390,18 +390,15 @@ describe('misuse throws at the call, with paths', () => {
   });
 });
 
-describe('extension by subclass (how src/cluster adds start())', () => {
-  class StartableSpec extends ClusterSpec {
-    static create(): StartableSpec {
-      return new StartableSpec(DEFAULT_DEFINITION);
-    }
+describe('extension by subclass (how the package root adds start())', () => {
+  class StartableSpec extends TopologySpec {
     start(): Promise<ClusterDefinition> {
       return Promise.resolve(this.definition);
     }
   }
 
   it('keeps the subclass, its methods and its type through every builder call', async () => {
-    const spec = StartableSpec.create()
+    const spec = new StartableSpec()
       .replicaSet(3)
       .version('8.0')
       .auth()
@@ -412,5 +409,21 @@ describe('extension by subclass (how src/cluster adds start())', () => {
     expect(Object.isFrozen(spec)).toBe(true);
     const started: ClusterDefinition = await spec.start();
     expect(started.shards).toHaveLength(1);
+  });
+
+  it("cluster() makes the root's ClusterSpec, a TopologySpec, all the way down a chain", () => {
+    const spec = cluster().replicaSet(3).shards(2).auth();
+    expect(spec).toBeInstanceOf(ClusterSpec);
+    expect(spec).toBeInstanceOf(TopologySpec);
+  });
+
+  it('wraps a definition read back from JSON, copied and frozen', () => {
+    const json = JSON.parse(JSON.stringify(cluster().replicaSet(3).auth())) as ClusterDefinition;
+    const spec = new ClusterSpec(json);
+    expect(spec.definition).toEqual(json);
+    expect(spec.definition).not.toBe(json);
+    expect(isDeepFrozen(spec.definition)).toBe(true);
+    expect(Object.isFrozen(json)).toBe(false);
+    expect(spec.replicaSet(1).definition.auth).toEqual({ username: 'admin', roles: ['root'] });
   });
 });
