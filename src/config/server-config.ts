@@ -88,7 +88,15 @@ export function serverConfigDocument(
     if (plan.auth?.keyFile !== undefined) doc.security = { keyFile: plan.auth.keyFile };
   }
   for (const [key, value] of Object.entries(node.serverOptions)) setIn(doc, key, value);
-  const parameters = { ...ephemeralParameters(node, options.serverVersion), ...node.setParameters };
+  // A global parameter reaches every node it is scoped to; a node whose binary or version does not
+  // know it leaves it out (validation has made sure some node knows it, and that per-node ones fit).
+  const user = Object.fromEntries(
+    Object.entries(node.setParameters).filter(([name]) => {
+      const kind = checkParameter(name, node.binary, { exact: options.serverVersion }).kind;
+      return kind === 'ok' || kind === 'unknown';
+    }),
+  );
+  const parameters = { ...ephemeralParameters(node, options.serverVersion), ...user };
   if (Object.keys(parameters).length > 0) {
     const merged = typeof doc.setParameter === 'object' ? doc.setParameter : {};
     doc.setParameter = { ...merged, ...parameters };
