@@ -43,8 +43,8 @@ describe('rendering against the resolved server version', () => {
 
   it('writes the quiesce parameter only for versions that know it', async () => {
     const p = await planOf(cluster().replicaSet(1));
-    const old = renderServerFiles(p, { serverVersion: '4.4.29' }).files[0]!.contents;
-    const current = renderServerFiles(p, { serverVersion: '5.0.0' }).files[0]!.contents;
+    const old = renderServerFiles(p, { serverVersion: '4.4.29' }).files[0].contents;
+    const current = renderServerFiles(p, { serverVersion: '5.0.0' }).files[0].contents;
     expect(old).not.toContain('shutdownTimeoutMillisForSignaledShutdown');
     expect(current).toContain('shutdownTimeoutMillisForSignaledShutdown: 100');
   });
