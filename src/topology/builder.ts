@@ -81,6 +81,14 @@ export const CLI_SUPERVISION: Required<SupervisionOptions> = Object.freeze({
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Definitions made by the builder: already copied and deep-frozen, so they can be shared, not copied. */
+const NORMALIZED = new WeakSet<ClusterDefinition>([DEFAULT_DEFINITION]);
+
+function normalized(def: ClusterDefinition): ClusterDefinition {
+  NORMALIZED.add(def);
+  return def;
+}
+
 /**
  * An immutable description of a MongoDB topology: the builder methods without the ability to start
  * it. Users hold the package root's `ClusterSpec`, a subclass made by `cluster()`. Every method
@@ -101,7 +109,7 @@ export class TopologySpec {
    * here is copied and frozen, and fully validated by `validate()` and `plan()`.
    */
   constructor(definition: ClusterDefinition = DEFAULT_DEFINITION) {
-    this.definition = Object.isFrozen(definition) ? definition : deepFreeze(copy(definition));
+    this.definition = NORMALIZED.has(definition) ? definition : normalized(deepFreeze(copy(definition)));
     Object.freeze(this);
   }
 
@@ -114,7 +122,7 @@ export class TopologySpec {
     for (const k of remove) delete next[k];
     const Ctor = this.constructor as new (d: ClusterDefinition) => this;
     // The patch is built from copies of the caller's values, so freezing it in place is safe.
-    return new Ctor(deepFreeze(next as unknown as ClusterDefinition));
+    return new Ctor(normalized(deepFreeze(next as unknown as ClusterDefinition)));
   }
 
   /**

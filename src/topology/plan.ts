@@ -9,6 +9,7 @@
 
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import createDebug from 'debug';
 import semver from 'semver';
 import { TopologyConfigError, type ConfigProblem } from '../errors.js';
 import { settleAll } from '../common/async.js';
@@ -31,6 +32,8 @@ import type {
 } from './types.js';
 import { appliesTo, Findings, checkPath, throwProblems, validateDefinition } from './validate.js';
 import { MIN_SERVER_VERSION, parseVersionSpec, versionInSpan, type VersionSpec } from './version.js';
+
+const debug = createDebug('mongo-topology:plan');
 
 /** Every node listens here, and only here. */
 export const LOOPBACK = '127.0.0.1';
@@ -222,6 +225,7 @@ export async function plan(spec: TopologySpec | ClusterDefinition, options: Plan
     // A standalone needs no keyFile: it has no members or routers to authenticate to each other.
     const needsKeyFile = shape.kind !== 'standalone';
     const auth = def.auth;
+    debug('planned %s: %o, supervisor on %d', def.name, Object.fromEntries(assigned), supervisorPort);
     return assemble({
       def,
       clusterDir: clusterDir!,
@@ -247,7 +251,7 @@ export async function plan(spec: TopologySpec | ClusterDefinition, options: Plan
 
 /**
  * Moves one node (or the supervisor, as `'supervisor'`) to a newly allocated port, for when its port
- * turned out to be taken at start (mongod exits with code 48). Returns the new plan, whose replica-set
+ * turned out to be taken at start (mongod exits with code 48), before its replica set is initiated. Returns the new plan, whose replica-set
  * documents and router `configDB` name the new address; the old port is released. Re-render the
  * node's config (and the routers' when a config server moved) before starting it again.
  *
@@ -271,6 +275,7 @@ export async function reassignPort(
   }
   const port = await ports.allocate();
   await ports.release(old);
+  debug('moved %s of %s from port %d to %d', owner, current.name, old, port);
   if (owner === SUPERVISOR_PORT_OWNER) return assemble({ ...inputs, supervisorPort: port });
   const next = new Map(inputs.ports);
   next.set(owner, port);
