@@ -1,5 +1,8 @@
-// Renders a planned cluster into the files of its cluster directory: each node's YAML server config
-// and, with auth on a replica set or sharded cluster, the keyFile (mode 0400, as mongod requires).
+// Renders a planned cluster into the files of its cluster directory: each node's YAML server config,
+// the keyFile with auth on a replica set or sharded cluster (mode 0400, as mongod requires), and the
+// supervisord files (supervisor.ini and one conf/<node>/program.ini per node). INI text comes from
+// the supervisor module's renderer, the project's only INI writer, which escapes or rejects every
+// value the way supervisord will read it.
 
 import { join } from 'node:path';
 import semver from 'semver';
@@ -7,7 +10,9 @@ import type { ConfigProblem } from '../errors.js';
 import { throwProblems, validateDefinition } from '../topology/validate.js';
 import { MIN_SERVER_VERSION, versionInSpan } from '../topology/version.js';
 import type { ClusterPlan } from '../topology/plan.js';
+import { renderIni, type IniFileSpec } from '../supervisor/config/index.js';
 import { renderServerConfig } from './server-config.js';
+import { supervisorModel, type ClusterBinaries, type SupervisorModel } from './supervisor-model.js';
 import type { ClusterFiles, RenderedFile } from './write.js';
 
 /** Options of {@link renderServerFiles}. */
@@ -18,8 +23,10 @@ export interface RenderServerOptions {
 
 /** mongod refuses a keyFile that group or others can read. */
 export const KEYFILE_MODE = 0o400;
-/** Node configs hold no secrets. */
+/** Node configs and program files hold no secrets. */
 export const CONFIG_MODE = 0o644;
+/** supervisor.ini holds the control endpoint's password. */
+export const SUPERVISOR_CONFIG_MODE = 0o600;
 
 /**
  * The server-side files of a cluster: one YAML config per node, the keyFile when auth needs one, and
@@ -68,4 +75,61 @@ function checkForVersion(plan: ClusterPlan, serverVersion: string): void {
     problems.push(...validateDefinition(plan.definition, { exact: serverVersion }).problems);
   }
   throwProblems(problems, `render for server ${serverVersion}`);
+}
+
+/** Options of {@link renderCluster}. */
+export interface RenderClusterOptions extends RenderServerOptions {
+  /** Absolute paths of the binaries the programs run. */
+  readonly binaries: ClusterBinaries;
+}
+
+/** A rendered cluster directory, and the supervisord model it was rendered from. */
+export interface RenderedCluster extends ClusterFiles {
+  readonly supervisor: SupervisorModel;
+}
+
+/**
+ * Every file of a cluster directory: the server configs and keyFile of {@link renderServerFiles},
+ * plus supervisor.ini and one program file per node.
+ *
+ * @throws TopologyConfigError when a value cannot be written for supervisord or the server version
+ *   breaks a rule of the spec.
+ * @example
+ * ```ts
+ * const rendered = renderCluster(plan, { serverVersion: '8.0.4', binaries: { mongod, mongos } });
+ * await writeClusterFiles(rendered);
+ * ```
+ */
+export function renderCluster(plan: ClusterPlan, options: RenderClusterOptions): RenderedCluster {
+  const server = renderServerFiles(plan, options);
+  const supervisor = supervisorModel(plan, options.binaries);
+  const { main } = supervisor;
+  const mainSpec: IniFileSpec = {
+    comment: `supervisor.ini of cluster "${plan.name}", written by mongo-topology; runs unchanged under supervisord 4.2.5.\nRewritten on every start: change the topology spec instead of this file.`,
+    supervisord: main.supervisord,
+    inetHttpServer: main.inetHttpServer,
+    rpcinterface: true,
+    supervisorctl: main.supervisorctl,
+    include: main.include,
+    groups: main.groups,
+    extraSections: [
+      {
+        name: 'x-mongo-topology:cluster',
+        values: { name: plan.name, kind: plan.kind, server_version: options.serverVersion },
+      },
+    ],
+  };
+  const files: RenderedFile[] = [
+    ...server.files,
+    { path: main.file, contents: renderIni(mainSpec), mode: SUPERVISOR_CONFIG_MODE },
+    ...supervisor.programs.map(({ file, ...program }) => ({
+      path: file,
+      contents: renderIni({
+        comment: `Program of node ${program.name} in cluster "${plan.name}", written by mongo-topology.`,
+        programs: [program],
+      }),
+      mode: CONFIG_MODE,
+    })),
+  ];
+  return { dirs: server.dirs, files, supervisor };
 }

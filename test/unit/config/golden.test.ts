@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderServerFiles } from '../../../src/config/render.js';
-import { GOLDEN_CASES, GOLDEN_SERVER_VERSION, goldenClusterDir, goldenPlan } from './golden-cases.js';
+import { renderCluster } from '../../../src/config/render.js';
+import { GOLDEN_BINARIES, GOLDEN_CASES, GOLDEN_SERVER_VERSION, goldenClusterDir, goldenPlan } from './golden-cases.js';
 
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -22,7 +22,7 @@ describe('golden files', () => {
   for (const c of GOLDEN_CASES) {
     it(`${c.name}: every generated file matches its golden file`, async () => {
       const p = await goldenPlan(c);
-      const rendered = renderServerFiles(p, { serverVersion: GOLDEN_SERVER_VERSION });
+      const rendered = renderCluster(p, { serverVersion: GOLDEN_SERVER_VERSION, binaries: GOLDEN_BINARIES });
       const files = new Map(rendered.files.map((f) => [relative(goldenClusterDir(c), f.path), f.contents]));
       const caseDir = join(GOLDEN_DIR, c.name);
       if (update) {
