@@ -413,7 +413,7 @@ export class TopologySpec {
 
   /**
    * The cluster directory (configs, data, logs) instead of a fresh temp directory. Relative paths are
-   * resolved against the current directory now. Data in a given directory is kept after stop.
+   * resolved against the current directory now. Add `.keepData()` to keep it after stop.
    *
    * @example
    * ```ts
