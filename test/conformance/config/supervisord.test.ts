@@ -1,13 +1,14 @@
 // The supervisor.ini we render must load unchanged in the real supervisord 4.2.5 (the conformance
 // oracle): supervisord starts from it, the real supervisorctl reaches its control endpoint with the
-// generated secret and sees every program in its group, and shuts it down, leaving nothing behind.
+// generated secret, sees every program in its group, starts the simulated servers with the configs
+// we wrote until every one is RUNNING, and shuts everything down, leaving nothing behind.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pollUntil, withTimeout } from '../../../src/common/async.js';
 import { renderCluster } from '../../../src/config/render.js';
 import { writeClusterFiles } from '../../../src/config/write.js';
@@ -21,6 +22,17 @@ const installed = existsSync(SUPERVISORD) && existsSync(SUPERVISORCTL);
 if (!installed) console.log(`skipping supervisord conformance: ${SUPERVISORD} is not installed (CI installs it)`);
 
 const run = promisify(execFile);
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+/** The simulated mongod, run by path exactly like a real binary. */
+const SIM_MONGOD = join(ROOT, 'fixtures', 'bin', 'mongod');
+
+beforeAll(async () => {
+  // `npm test` builds the simulator first; a single-file run builds it here.
+  if (!existsSync(join(ROOT, 'fixtures', 'dist', 'mongod.mjs'))) {
+    await run(process.execPath, [join(ROOT, 'scripts', 'build-fixtures.mjs')], { timeout: 120_000 });
+  }
+}, 180_000);
 
 let dir: string;
 let ports: PortAllocator;
@@ -110,6 +122,40 @@ describe.runIf(installed)('rendered supervisor.ini under the real supervisord 4.
     });
     expect((await supervisorctl(p, 'avail')).split('\n').filter((l) => l.startsWith('rs0:')).length).toBe(3);
     await shutdown(p, child);
+  });
+
+  it('runs a 3-member set (arbiter, hidden member) with the simulated mongod until every program is RUNNING', async () => {
+    const p = await plan(cluster().replicaSet([{ priority: 2 }, { hidden: true }, { arbiterOnly: true }]), {
+      clusterDir: join(dir, 'cluster'),
+      ports,
+      serverVersion: '8.0.4',
+    });
+    await writeClusterFiles(renderCluster(p, { serverVersion: '8.0.4', binaries: { mongod: SIM_MONGOD } }));
+    const child = await startSupervisord(p);
+    try {
+      await supervisorctl(p, 'start', 'all');
+      const running = await pollUntil(
+        async () => {
+          const s = states(await supervisorctl(p, 'status'));
+          return Object.values(s).length === 3 && Object.values(s).every((x) => x === 'RUNNING') ? s : false;
+        },
+        { what: 'every program RUNNING in supervisorctl status', timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(running).toEqual({ 'rs0:rs0-0': 'RUNNING', 'rs0:rs0-1': 'RUNNING', 'rs0:rs0-2': 'RUNNING' });
+      // Each server read the config we wrote: it logged "Waiting for connections" (the x_ready id) on its planned port.
+      for (const node of p.nodes) {
+        const line = await pollUntil(
+          () =>
+            readFileSync(node.logFile, 'utf8')
+              .split('\n')
+              .find((l) => l.includes('"id":23016')),
+          { what: `log id 23016 in ${node.logFile}`, timeoutMs: 30_000, intervalMs: 100 },
+        );
+        expect(JSON.parse(line).attr.port).toBe(node.port);
+      }
+    } finally {
+      await shutdown(p, child);
+    }
   });
 
   it('loads a sharded cluster with auth: groups for config servers, each shard and the routers', async () => {
