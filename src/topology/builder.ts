@@ -107,6 +107,11 @@ export class TopologySpec {
   /**
    * Wraps a definition, e.g. one read back from cluster.json. Prefer `cluster()`; a definition given
    * here is copied and frozen, and fully validated by `validate()` and `plan()`.
+   *
+   * @example
+   * ```ts
+   * const again = new ClusterSpec(JSON.parse(readFileSync('cluster.json', 'utf8')).spec);
+   * ```
    */
   constructor(definition: ClusterDefinition = DEFAULT_DEFINITION) {
     this.definition = NORMALIZED.has(definition) ? definition : normalized(deepFreeze(copy(definition)));
@@ -500,7 +505,14 @@ export class TopologySpec {
     return this.validate().warnings;
   }
 
-  /** The definition, for `JSON.stringify` (cluster.json). */
+  /**
+   * The definition, for `JSON.stringify` (cluster.json).
+   *
+   * @example
+   * ```ts
+   * writeFileSync('spec.json', JSON.stringify(cluster().replicaSet(3)));
+   * ```
+   */
   toJSON(): ClusterDefinition {
     return this.definition;
   }

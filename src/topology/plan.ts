@@ -171,7 +171,9 @@ export const SUPERVISOR_PORT_OWNER = 'supervisor';
  * its port on 127.0.0.1 and lays out its files. Nothing is written. The ports stay reserved in
  * `options.ports` until {@link releasePlanPorts}.
  *
- * @throws TopologyConfigError listing every problem of the spec, with paths.
+ * @throws TopologyConfigError listing every problem of the spec, with paths, or naming a fixed port
+ *   that is taken.
+ * @throws ProcessStartError (code `MT_NO_FREE_PORT`) when no free port can be found.
  * @example
  * ```ts
  * const p = await plan(cluster().replicaSet(3), { clusterDir: '/tmp/my-cluster' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cluster, TopologyConfigError, type MemberOptions } from '../../../src/index.js';
+import { cluster, ClusterSpec, TopologyConfigError, type MemberOptions } from '../../../src/index.js';
 
 function callProblems(fn: () => unknown): string[] {
   try {
@@ -163,6 +163,13 @@ describe('rules across builder calls (validate() and plan())', () => {
     ]);
     expect(paths(cluster().replicaSet(3).configServers(3))).toEqual(['configServers']);
     expect(paths(cluster().shards(1).mongos(2).configServers(3))).toEqual([]);
+  });
+
+  it('a sharded definition without routers (e.g. edited cluster.json) is a problem', () => {
+    const def = { ...cluster().shards(1).definition, mongos: [] };
+    expect(new ClusterSpec(def).validate().problems).toEqual([
+      { path: 'mongos', message: 'a sharded cluster needs at least one router: use .mongos(1) or more' },
+    ]);
   });
 
   it('a replica-set name does not apply to a sharded cluster', () => {
