@@ -64,6 +64,7 @@ export type {
   SupervisionOptions,
   TimeoutOptions,
   UserRole,
+  VersionOptions,
 } from './topology/types.js';
 export {
   MongoTopologyError,

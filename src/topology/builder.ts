@@ -32,6 +32,7 @@ import type {
   StorageOptions,
   SupervisionOptions,
   TimeoutOptions,
+  VersionOptions,
 } from './types.js';
 import {
   Findings,
@@ -280,20 +281,27 @@ export class TopologySpec {
   }
 
   /**
-   * The server version to run: an exact version (`8.0.4`), a release series (`8.0`), a semver range
-   * or `stable`/`latest`/`continuous`. With `.binDir()` too, the binaries found there must match it.
+   * The server version to run: an exact version (`8.0.4`), a release series (`8.0`), a major (`8`), a
+   * semver range, or `stable`/`latest`/`rapid`/`continuous`; `{ enterprise: true }` for MongoDB
+   * Enterprise builds. With `.binDir()` too, the binaries found there must match it.
    *
    * @throws TopologyConfigError on a spec that is not a version, or asks for servers before 4.4.
    * @example
    * ```ts
    * cluster().replicaSet(3).version('8.0');
+   * cluster().version('7.0.14', { enterprise: true });
    * ```
    */
-  version(spec: string): this {
+  version(spec: string, options: VersionOptions = {}): this {
     const f = new Findings();
     checkVersion(f, spec, 'version');
+    if (options.enterprise !== undefined && typeof options.enterprise !== 'boolean') {
+      f.problem('enterprise', 'must be true or false');
+    }
     f.throwIfAny('.version()');
-    return this.derive({ version: spec });
+    return options.enterprise === true
+      ? this.derive({ version: spec, enterprise: true })
+      : this.derive({ version: spec }, ['enterprise']);
   }
 
   /**

@@ -106,6 +106,12 @@ export interface AuthOptions {
   readonly roles?: readonly UserRole[];
 }
 
+/** Options of `.version()`. */
+export interface VersionOptions {
+  /** Run MongoDB Enterprise builds (downloads pick the enterprise edition). @default false */
+  readonly enterprise?: boolean;
+}
+
 /** Options of `.storage()`. */
 export interface StorageOptions {
   /** WiredTiger cache per mongod, 0.25 to 10000. @default 0.25 */
@@ -180,6 +186,8 @@ export interface ClusterDefinition {
   /** Set by `.mongos()`; a sharded topology without it gets one router. */
   readonly mongos?: readonly MongosOptions[];
   readonly version?: string;
+  /** Set by `.version(spec, { enterprise: true })`: run MongoDB Enterprise builds. */
+  readonly enterprise?: boolean;
   readonly binDir?: string;
   readonly auth?: Required<Omit<AuthOptions, 'password'>> & { readonly password?: string };
   readonly args: readonly ScopedArgs[];

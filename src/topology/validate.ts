@@ -492,6 +492,8 @@ export function validateDefinition(def: ClusterDefinition, version: VersionConte
   const nameIssue = nameProblem(def.name, 'cluster name', { allowReserved: true });
   if (nameIssue) f.problem('name', nameIssue);
   const spec = def.version !== undefined ? checkVersion(f, def.version, 'version') : undefined;
+  if (def.enterprise !== undefined && typeof def.enterprise !== 'boolean')
+    f.problem('enterprise', 'must be true or false');
   if (def.binDir !== undefined) checkPath(f, def.binDir, 'binDir');
   if (def.dataDir !== undefined) checkPath(f, def.dataDir, 'dataDir');
   if (def.auth !== undefined) checkAuth(f, def.auth, 'auth');

@@ -7,18 +7,11 @@ import semver from 'semver';
 export const MIN_SERVER_VERSION = '4.4.0';
 
 /**
- * Words `.version()` accepts besides semver versions and ranges. They follow mongodb-download-url:
- * `stable`/`latest` is the newest production release, `continuous`/`rapid` includes rapid releases,
- * `unstable` any release, `latest-alpha` the newest development build.
+ * Words `.version()` accepts besides versions and ranges, as binary resolution reads them:
+ * `stable`/`latest`/`*` is the newest production release, `rapid`/`continuous` includes rapid
+ * releases.
  */
-export const VERSION_KEYWORDS: readonly string[] = Object.freeze([
-  'stable',
-  'latest',
-  'continuous',
-  'rapid',
-  'unstable',
-  'latest-alpha',
-]);
+export const VERSION_KEYWORDS: readonly string[] = Object.freeze(['stable', 'latest', '*', 'rapid', 'continuous']);
 
 /** A parsed version spec. */
 export interface VersionSpec {
@@ -28,22 +21,25 @@ export interface VersionSpec {
   readonly range?: string;
   /** One of {@link VERSION_KEYWORDS}, when the spec is a keyword. */
   readonly keyword?: string;
-  /** True when the spec ends in `-enterprise` (as mongodb-runner writes it). */
-  readonly enterprise: boolean;
 }
 
 /**
- * Parses a version spec: an exact version (`8.0.4`), a release series (`8.0`, `8`, `8.0.x`), a semver
- * range (`>=7.0 <8.1`), or a keyword; optionally followed by `-enterprise`. Returns a problem message
- * instead when the spec is unusable.
+ * Parses a version spec: an exact version (`8.0.4`, `v8.0.4`), a release series (`8.0`, `8.0.x`), a
+ * major (`8`), a semver range (`>=7.0 <8.1`) or a keyword. Returns a problem message instead when the
+ * spec is unusable. The grammar is the one binary resolution (src/binaries) accepts.
  */
 export function parseVersionSpec(raw: string): VersionSpec | { readonly problem: string } {
   const trimmed = raw.trim();
   if (trimmed === '') return { problem: 'version must not be empty' };
-  const enterprise = trimmed.endsWith('-enterprise');
-  const body = enterprise ? trimmed.slice(0, -'-enterprise'.length) : trimmed;
-  if (VERSION_KEYWORDS.includes(body)) return Object.freeze({ raw, keyword: body, enterprise });
-  const range = semver.validRange(body);
+  const keyword = trimmed.toLowerCase();
+  if (VERSION_KEYWORDS.includes(keyword)) return Object.freeze({ raw, keyword });
+  if (/-enterprise$/i.test(trimmed)) {
+    return { problem: `"${raw}": ask for enterprise builds with .version(spec, { enterprise: true }), not a suffix` };
+  }
+  if (/latest/i.test(trimmed)) {
+    return { problem: `"${raw}": "-latest" builds are unpublished snapshots without a checksum; use a release` };
+  }
+  const range = semver.validRange(trimmed);
   if (range === null) {
     return {
       problem: `"${raw}" is not a version, a release series or a semver range (examples: "8.0.4", "8.0", ">=7.0 <8.1", "stable")`,
@@ -54,7 +50,7 @@ export function parseVersionSpec(raw: string): VersionSpec | { readonly problem:
       problem: `"${raw}" asks for servers older than ${MIN_SERVER_VERSION}, which mongo-topology does not support`,
     };
   }
-  return Object.freeze({ raw, range, enterprise });
+  return Object.freeze({ raw, range });
 }
 
 /** A span of server versions: `since` inclusive, `until` exclusive (`x.y` or `x.y.z`). */

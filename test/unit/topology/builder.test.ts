@@ -216,8 +216,11 @@ describe('shape methods', () => {
 });
 
 describe('knobs', () => {
-  it('version(spec) stores the spec', () => {
+  it('version(spec, { enterprise }) stores the spec and the edition', () => {
     expect(cluster().version('8.0').definition.version).toBe('8.0');
+    const ent = cluster().version('7.0', { enterprise: true });
+    expect(ent.definition).toMatchObject({ version: '7.0', enterprise: true });
+    expect(ent.version('8.0').definition.enterprise).toBeUndefined();
     expect(cluster().version('stable').definition.version).toBe('stable');
     expect(cluster().version('>=7.0 <8.1').definition.version).toBe('>=7.0 <8.1');
   });

@@ -10,21 +10,20 @@ import {
 const spec = (raw: string) => parseVersionSpec(raw) as VersionSpec;
 
 describe('version specs', () => {
-  it('accepts versions, series, ranges and keywords, with an -enterprise suffix', () => {
-    expect(parseVersionSpec('8.0.4')).toEqual({ raw: '8.0.4', range: '8.0.4', enterprise: false });
-    expect(parseVersionSpec('8.0')).toEqual({ raw: '8.0', range: '>=8.0.0 <8.1.0-0', enterprise: false });
-    expect(parseVersionSpec('7.0.x')).toEqual({ raw: '7.0.x', range: '>=7.0.0 <7.1.0-0', enterprise: false });
-    expect(parseVersionSpec('>=7.0 <8.1')).toEqual({ raw: '>=7.0 <8.1', range: '>=7.0.0 <8.1.0-0', enterprise: false });
-    expect(parseVersionSpec('stable')).toEqual({ raw: 'stable', keyword: 'stable', enterprise: false });
-    expect(parseVersionSpec('8.0.4-enterprise')).toEqual({ raw: '8.0.4-enterprise', range: '8.0.4', enterprise: true });
-    expect(parseVersionSpec('latest-alpha')).toEqual({
-      raw: 'latest-alpha',
-      keyword: 'latest-alpha',
-      enterprise: false,
-    });
+  it('accepts versions, series, majors, ranges and keywords', () => {
+    expect(parseVersionSpec('8.0.4')).toEqual({ raw: '8.0.4', range: '8.0.4' });
+    expect(parseVersionSpec('v8.0.4')).toEqual({ raw: 'v8.0.4', range: '8.0.4' });
+    expect(parseVersionSpec('8.0')).toEqual({ raw: '8.0', range: '>=8.0.0 <8.1.0-0' });
+    expect(parseVersionSpec('7.0.x')).toEqual({ raw: '7.0.x', range: '>=7.0.0 <7.1.0-0' });
+    expect(parseVersionSpec('8')).toEqual({ raw: '8', range: '>=8.0.0 <9.0.0-0' });
+    expect(parseVersionSpec('>=7.0 <8.1')).toEqual({ raw: '>=7.0 <8.1', range: '>=7.0.0 <8.1.0-0' });
+    for (const k of ['stable', 'latest', '*', 'rapid', 'continuous']) {
+      expect(parseVersionSpec(k)).toEqual({ raw: k, keyword: k });
+    }
+    expect(parseVersionSpec('Latest')).toEqual({ raw: 'Latest', keyword: 'latest' });
   });
 
-  it('rejects what is not a version, and versions before 4.4', () => {
+  it('rejects what is not a version, versions before 4.4, suffixes and snapshot builds', () => {
     expect(parseVersionSpec('')).toEqual({ problem: 'version must not be empty' });
     expect(parseVersionSpec('eight')).toEqual({
       problem:
@@ -33,6 +32,10 @@ describe('version specs', () => {
     expect(parseVersionSpec('4.2')).toEqual({
       problem: '"4.2" asks for servers older than 4.4.0, which mongo-topology does not support',
     });
+    expect(parseVersionSpec('8.0.4-enterprise')).toEqual({
+      problem: '"8.0.4-enterprise": ask for enterprise builds with .version(spec, { enterprise: true }), not a suffix',
+    });
+    expect((parseVersionSpec('8.0-latest') as { problem: string }).problem).toMatch(/unpublished snapshots/);
     expect('problem' in parseVersionSpec('>=4.0')).toBe(false);
   });
 
