@@ -370,6 +370,7 @@ describe('misuse throws at the call, with paths', () => {
   it('rejects bad knobs', () => {
     expect(problemsOf(() => cluster().version('eight'))[0].path).toBe('version');
     expect(problemsOf(() => cluster().version('4.2'))[0].message).toMatch(/older than 4.4.0/);
+    expect(problemsOf(() => cluster().version('8.0', { enterprise: 'yes' as never }))[0].path).toBe('enterprise');
     expect(problemsOf(() => cluster().binDir(''))[0].path).toBe('binDir');
     expect(problemsOf(() => cluster().dataDir('/tmp/a ;b'))[0].message).toMatch(/supervisord reads as a comment/);
     expect(problemsOf(() => cluster().dataDir('/tmp/a\nb'))[0].message).toMatch(/control characters/);
