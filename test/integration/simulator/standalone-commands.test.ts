@@ -311,14 +311,12 @@ describe('admin and info commands', () => {
       message: 'server is not running with --replSet',
     });
     await expect(
-      client
-        .db('t')
-        .command({
-          insert: 'c',
-          documents: [{}],
-          txnNumber: Long.fromNumber(1),
-          lsid: { id: new (await import('bson')).UUID() },
-        }),
+      client.db('t').command({
+        insert: 'c',
+        documents: [{}],
+        txnNumber: Long.fromNumber(1),
+        lsid: { id: new (await import('bson')).UUID() },
+      }),
     ).rejects.toMatchObject({
       code: 20,
       message: 'Transaction numbers are only allowed on a replica set member or mongos',
