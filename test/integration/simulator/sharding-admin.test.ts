@@ -18,6 +18,13 @@ let dir: string;
 let cluster: SimCluster;
 const extra: SimSet[] = [];
 let client: MongoClient;
+const opened: MongoClient[] = [];
+
+/** A client that afterAll closes. */
+function track(c: MongoClient): MongoClient {
+  opened.push(c);
+  return c;
+}
 
 beforeAll(async () => {
   dir = makeTempDir();
@@ -29,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
+  for (const c of opened) await c.close();
   await cluster?.killAll();
   await Promise.all(extra.map((s) => s.killAll()));
   await expectNoProcesses(dir);
@@ -140,13 +148,13 @@ describe('addShard', () => {
 
   it('refuses a shard holding a database the cluster already has', async () => {
     await client.db('clash').collection('c').insertOne({ a: 1 });
-    await cluster.shards[1].client().db('clash').collection('c').insertOne({ b: 1 });
+    await track(cluster.shards[1].client()).db('clash').collection('c').insertOne({ b: 1 });
     const e = await failure({ addShard: cluster.shards[1].connectionString });
     expect(e.code).toBe(96);
     expect(e.message).toBe(
       `can't add shard '${cluster.shards[1].connectionString}' because a local database 'clash' exists in another sh0`,
     );
-    await cluster.shards[1].client().db('clash').dropDatabase();
+    await track(cluster.shards[1].client()).db('clash').dropDatabase();
     expect((await admin({ addShard: cluster.shards[1].connectionString })).shardAdded).toBe('sh1');
   });
 });
@@ -203,9 +211,9 @@ describe('catalog commands', () => {
     expect(chunks[0].max.k._bsontype).toBe('MaxKey');
     expect(chunks[0].history).toEqual([{ validAfter: coll!.timestamp, shard: 'sh1' }]);
     // The collection exists on the primary shard with its shard-key index and the catalog's UUID.
-    const onShard = await cluster.shards[1].client().db('app').listCollections({ name: 'range' }).toArray();
+    const onShard = await track(cluster.shards[1].client()).db('app').listCollections({ name: 'range' }).toArray();
     expect((onShard[0] as Document).info.uuid.toHexString()).toBe(coll!.uuid.toHexString());
-    const idx = await cluster.shards[1].client().db('app').collection('range').indexes();
+    const idx = await track(cluster.shards[1].client()).db('app').collection('range').indexes();
     expect(idx.map((i) => i.name)).toContain('k_1');
   });
 

@@ -23,6 +23,13 @@ import {
 } from '../../helpers/simulator.js';
 
 let dir: string;
+const opened: MongoClient[] = [];
+
+/** A client that afterEach closes. */
+function track(c: MongoClient): MongoClient {
+  opened.push(c);
+  return c;
+}
 const toStop: Array<SimNode | SimSet | SimCluster> = [];
 
 beforeEach(() => {
@@ -30,6 +37,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  for (const c of opened.splice(0)) await c.close(true);
   await Promise.all(
     toStop.splice(0).map(async (x) => {
       if (x instanceof SimNode) {
@@ -119,7 +127,8 @@ describe('startup', () => {
     await cfg.command({ replSetInitiate: { _id: 'cfg', configsvr: true, members: [{ _id: 0, host: cfg.host }] } });
     await router.ready();
     expect(router.lines.find((l) => l.id === 23016)?.ctx).toBe('listener');
-    expect(router.lines.some((l) => l.id === 8423405 && l.msg === 'mongos startup complete')).toBe(true);
+    // 8423405 follows the listener's 23016 line.
+    await router.waitForLog((l) => l.id === 8423405 && l.msg === 'mongos startup complete', 10_000, 'log 8423405');
 
     const hello = await router.command({ hello: 1, helloOk: true });
     expect(hello).toMatchObject({
@@ -140,7 +149,7 @@ describe('startup', () => {
 
     // The uptime reporter's document in config.mongos.
     const ping = await pollUntil(
-      async () => (await router.client().db('config').collection('mongos').find({}).toArray())[0],
+      async () => (await track(router.client()).db('config').collection('mongos').find({}).toArray())[0],
       { what: 'the router in config.mongos', timeoutMs: 15_000 },
     );
     expect(ping).toMatchObject({ mongoVersion: '8.0.4', waiting: true });

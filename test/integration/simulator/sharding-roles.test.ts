@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ObjectId, Timestamp } from 'mongodb';
+import { ObjectId, Timestamp, type MongoClient } from 'mongodb';
 import { pollUntil } from '../../../src/common/async.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import {
@@ -21,6 +21,13 @@ import {
 } from '../../helpers/simulator.js';
 
 let dir: string;
+const opened: MongoClient[] = [];
+
+/** A client that afterEach closes. */
+function track(c: MongoClient): MongoClient {
+  opened.push(c);
+  return c;
+}
 const toStop: Array<SimNode | SimSet> = [];
 
 beforeEach(() => {
@@ -28,6 +35,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  for (const c of opened.splice(0)) await c.close(true);
   await Promise.all(
     toStop.splice(0).map(async (x) => {
       if (x instanceof SimNode) {
@@ -163,7 +171,7 @@ describe('config servers', () => {
     const set = await startSet({ dir: join(dir, 'v'), name: 'cfg', configsvr: true, members: 1 });
     toStop.push(set);
     const doc = await pollUntil(
-      async () => (await set.client().db('config').collection('version').findOne({})) ?? undefined,
+      async () => (await track(set.client()).db('config').collection('version').findOne({})) ?? undefined,
       {
         what: 'config.version',
         timeoutMs: 10_000,
@@ -172,7 +180,7 @@ describe('config servers', () => {
     expect(Object.keys(doc)).toEqual(['_id', 'clusterId']);
     expect(doc._id).toBe(1);
     expect(doc.clusterId).toBeInstanceOf(ObjectId);
-    const indexes = (await set.client().db('config').collection('chunks').indexes()).map((i) => i.name);
+    const indexes = (await track(set.client()).db('config').collection('chunks').indexes()).map((i) => i.name);
     expect(indexes).toEqual(expect.arrayContaining(['uuid_1_min_1', 'uuid_1_shard_1_min_1', 'uuid_1_lastmod_1']));
   });
 });
