@@ -100,13 +100,14 @@ describe('refused key files', () => {
 describe('accepted settings', () => {
   it('strips whitespace from keys, and --auth/--keyFile drop the access-control warning; --noauth keeps it', async () => {
     const spaced = keyFile('abc def\n  ghi\r\n');
-    for (const [args, warns] of [
+    const cases: [string[], boolean][] = [
       [['--auth'], false],
       [['--keyFile', spaced], false],
       [['--keyFile', spaced, '--noauth'], true],
       [['--noauth'], true],
-    ] as const) {
-      const node = await startNode({ dir: join(dir, `n${n++}`), args: [...args] });
+    ];
+    for (const [args, warns] of cases) {
+      const node = await startNode({ dir: join(dir, `n${n++}`), args });
       try {
         expect(node.lines.some((l) => l.id === 22120)).toBe(warns);
         const opts = await node.command({ getCmdLineOpts: 1 }).catch((e: Error) => e);
