@@ -224,8 +224,10 @@ export class SimNode {
   }
 
   /** Runs one admin command over a short-lived direct connection. */
-  async command(cmd: Document, db = 'admin'): Promise<Document> {
-    const c = this.client();
+  async command(cmd: Document, db = 'admin', selectionTimeoutMs = 15_000): Promise<Document> {
+    const c = new MongoClient(
+      `mongodb://${this.host}/?directConnection=true&serverSelectionTimeoutMS=${selectionTimeoutMs}&connectTimeoutMS=${Math.min(selectionTimeoutMs, 10_000)}`,
+    );
     try {
       return await c.db(db).command(cmd);
     } finally {
@@ -298,7 +300,7 @@ export class SimSet {
       this.nodes.map(async (n) => {
         if (n.exit) return null;
         try {
-          return await n.command({ hello: 1 });
+          return await n.command({ hello: 1 }, 'admin', 1500);
         } catch {
           return null;
         }

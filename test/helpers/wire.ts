@@ -171,6 +171,20 @@ export class RawConn {
   }
 }
 
+let rawIds = 1000;
+
+/** One OP_MSG command over a fresh raw connection: exactly the fields given, nothing added by a driver. */
+export async function rawCommand(port: number, body: Document, timeoutMs = 10_000): Promise<Document> {
+  const c = await RawConn.open(port);
+  try {
+    c.send(opMsg(rawIds++, body));
+    const [r] = await c.waitForReplies(1, timeoutMs);
+    return deserialize(serialize(r.doc));
+  } finally {
+    c.close();
+  }
+}
+
 function parse(m: Buffer): RawReply {
   const requestID = m.readInt32LE(4);
   const responseTo = m.readInt32LE(8);
