@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseVersionSpec, type VersionSpec } from '../common/version-spec.js';
 import { TopologyConfigError, type BinaryAttempt } from '../errors.js';
 import {
   cacheEntryKey,
@@ -24,8 +25,10 @@ import { exeName, whyNotExecutable } from './locate.js';
 import { withCacheLock } from './lock.js';
 import type { BinaryInfo, DownloadBinariesOptions, DownloadedBinaries, DownloadOptions } from './types.js';
 import { checkBinaryVersion, rememberVersionCheck, type CheckedBinary, type ServerProgram } from './version-check.js';
-import { DEFAULT_VERSION_SPEC, parseVersionSpec, type VersionSpec } from './version-spec.js';
 import { downloadSource, loadVersionList, selectArtifact, type Artifact } from './version-list.js';
+
+/** Used when a download is needed and no version was asked for: the series the project is tested against. */
+export const DEFAULT_VERSION_SPEC = '8.0';
 
 /** Defaults of the numeric options (documented on `DownloadOptions`). */
 export const DOWNLOAD_DEFAULTS = {

@@ -9,21 +9,15 @@
 
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { describeSpec, parseVersionSpec, versionSatisfies, type VersionSpec } from '../common/version-spec.js';
 import type { BinaryAttempt } from '../errors.js';
 import { resolveCacheDir } from './cache.js';
-import { DOWNLOAD_DEFAULTS, obtain, type Trail } from './download.js';
+import { DEFAULT_VERSION_SPEC, DOWNLOAD_DEFAULTS, obtain, type Trail } from './download.js';
 import { emit } from './events.js';
 import { BinaryFailure, toPublicError } from './failure.js';
 import { exeName, findOnPath, whyNotExecutable } from './locate.js';
 import type { BinaryInfo, BinarySource, ResolveBinariesOptions, ResolvedBinaries } from './types.js';
 import { checkBinaryVersion } from './version-check.js';
-import {
-  DEFAULT_VERSION_SPEC,
-  describeSpec,
-  parseVersionSpec,
-  versionSatisfies,
-  type VersionSpec,
-} from './version-spec.js';
 
 /**
  * Finds or downloads the MongoDB binaries a topology needs.

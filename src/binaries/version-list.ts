@@ -15,7 +15,7 @@ import { emit, type EventSink } from './events.js';
 import { BinaryFailure } from './failure.js';
 import { describeError, fetchBytes, HttpStatusError } from './http.js';
 import type { PlatformOverride } from './types.js';
-import { describeSpec, type VersionSpec } from './version-spec.js';
+import { describeSpec, type VersionSpec } from '../common/version-spec.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);

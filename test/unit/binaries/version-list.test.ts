@@ -13,7 +13,7 @@ import {
   versionListFile,
   type VersionEntry,
 } from '../../../src/binaries/version-list.js';
-import { parseVersionSpec } from '../../../src/binaries/version-spec.js';
+import { parseVersionSpec } from '../../../src/common/version-spec.js';
 import { TopologyConfigError } from '../../../src/errors.js';
 import { expectRemoved } from '../../helpers/leaks.js';
 
