@@ -9,7 +9,14 @@
 
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { describeSpec, parseVersionSpec, versionSatisfies, type VersionSpec } from '../common/version-spec.js';
+import {
+  describeSpec,
+  isSupportedServerVersion,
+  MIN_SERVER_VERSION,
+  parseVersionSpec,
+  versionSatisfies,
+  type VersionSpec,
+} from '../common/version-spec.js';
 import type { BinaryAttempt } from '../errors.js';
 import { resolveCacheDir } from './cache.js';
 import { DEFAULT_VERSION_SPEC, DOWNLOAD_DEFAULTS, obtain, type Trail } from './download.js';
@@ -182,6 +189,7 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
       },
     );
   }
+  if (!isSupportedServerVersion(mongod.version)) throw unsupported(mongodPath, mongod.version);
   if (mongos && mongos.version !== mongod.version) {
     throw new BinaryFailure(
       'MT_VERSION_MISMATCH',
@@ -199,6 +207,18 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
   }
   const info = (c: typeof mongod): BinaryInfo => ({ path: c.path, version: c.version, buildInfo: c.buildInfo });
   return { mongod: info(mongod), mongos: mongos ? info(mongos) : undefined };
+}
+
+/** The rest of the product cannot drive a server without the JSON log (readiness waits for log id 23016). */
+function unsupported(path: string, version: string): BinaryFailure {
+  return new BinaryFailure(
+    'MT_VERSION_UNSUPPORTED',
+    `${path} is MongoDB ${version}, older than ${MIN_SERVER_VERSION}, the oldest server mongo-topology drives`,
+    {
+      reason: `is ${version}, older than ${MIN_SERVER_VERSION}`,
+      hint: `mongo-topology waits for the JSON log that MongoDB ${MIN_SERVER_VERSION} introduced. Use MongoDB ${MIN_SERVER_VERSION} or later (binDir, MONGO_TOPOLOGY_BIN_DIR, PATH), or let it download one.`,
+    },
+  );
 }
 
 /** Adds what to do about a failing explicit source, unless the failure already says. */

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheEntryKey, writeManifest } from '../../../src/binaries/cache.js';
 import {
+  downloadBinaries,
   resolveBinaries,
   type BinaryEvent,
   type ResolveBinariesOptions,
@@ -19,6 +20,7 @@ import { clearVersionCheckMemory } from '../../../src/binaries/version-check.js'
 import { versionListFile } from '../../../src/binaries/version-list.js';
 import { BinaryResolutionError, TopologyConfigError } from '../../../src/errors.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import { MONGOS_4_2 } from './version-outputs.js';
 
 let tmp: string;
 let events: BinaryEvent[];
@@ -358,6 +360,69 @@ describe('explicit binDir that does not fit is an error', () => {
     expect(e.message).toContain('--version did not finish within 300ms');
     expect(Date.now() - started).toBeLessThan(8_000);
     await expectNoProcesses(tmp, 5_000); // the sh and its sleep
+  });
+});
+
+describe('servers older than 4.4 (no JSON log, so nothing downstream can drive them)', () => {
+  // A 4.2 mongod prints its build info as plain lines, not JSON.
+  const mongod42 = `cat <<'EOF'\n${MONGOS_4_2.replace('mongos version v4.2.9', 'db version v4.2.24')}EOF`;
+
+  it('a spec that admits only older servers is a config error before anything runs', async () => {
+    const bin = await fakeServerDir('bin', {});
+    for (const version of ['4.2', '4.0.28', '<4.4']) {
+      const resolving = resolveBinaries(opts({ binDir: bin, version })).catch((e: unknown) => e);
+      const downloading = downloadBinaries(opts({ version })).catch((e: unknown) => e);
+      for (const e of [await resolving, await downloading]) {
+        expect(e).toBeInstanceOf(TopologyConfigError);
+        expect((e as TopologyConfigError).problems[0]?.message).toMatch(/older than 4\.4\.0/);
+      }
+    }
+    expect(await runs(bin, 'mongod')).toBe(0);
+    expect(existsSync(join(tmp, 'cache'))).toBe(false);
+  });
+
+  it('an older mongod in binDir or MONGO_TOPOLOGY_BIN_DIR: MT_VERSION_UNSUPPORTED, with or without a spec', async () => {
+    const bin = await fakeServerDir('bin', { mongodBody: mongod42 });
+    for (const version of [undefined, '>=4.0']) {
+      const e = await failure(resolveBinaries(opts({ binDir: bin, version })));
+      expect(e.code).toBe('MT_VERSION_UNSUPPORTED');
+      expect(e.message.split('\n')[0]).toBe(
+        `${join(bin, 'mongod')} is MongoDB 4.2.24, older than 4.4.0, the oldest server mongo-topology drives`,
+      );
+      expect(e.attempts).toEqual([{ source: 'binDir', location: bin, reason: 'is 4.2.24, older than 4.4.0' }]);
+      expect(e.hint).toMatch(/JSON log that MongoDB 4\.4\.0 introduced. Use MongoDB 4\.4\.0 or later/);
+    }
+    const viaEnv = await failure(resolveBinaries(opts({ env: { MONGO_TOPOLOGY_BIN_DIR: bin } })));
+    expect(viaEnv.code).toBe('MT_VERSION_UNSUPPORTED');
+    expect(viaEnv.attempts[0]).toMatchObject({ source: 'env', reason: 'is 4.2.24, older than 4.4.0' });
+  });
+
+  it('asking for a version the binary is not still says so first', async () => {
+    const bin = await fakeServerDir('bin', { mongodBody: mongod42 });
+    expect((await failure(resolveBinaries(opts({ binDir: bin, version: '8.0' })))).code).toBe('MT_VERSION_MISMATCH');
+  });
+
+  it('an older mongod on PATH is skipped (reported) and resolution goes on to the cache', async () => {
+    await seedCache('8.0.4');
+    const old = await fakeServerDir('old', { mongodBody: mongod42 });
+    const r = await resolveBinaries(opts({ env: { PATH: old }, platform: linuxUbuntu }));
+    expect(r).toMatchObject({ source: 'cache', mongod: { version: '8.0.4' } });
+    expect(events.find((e) => e.type === 'attempt-skipped')).toEqual({
+      type: 'attempt-skipped',
+      source: 'PATH',
+      location: join(old, 'mongod'),
+      reason: 'is 4.2.24, older than 4.4.0',
+    });
+  });
+
+  it('4.4 itself, and its release candidates, are accepted', async () => {
+    const bin = await fakeServerDir('bin', { mongod: '4.4.0' });
+    expect(await resolveBinaries(opts({ binDir: bin, requireMongos: true }))).toMatchObject({
+      mongod: { version: '4.4.0' },
+      mongos: { version: '4.4.0' },
+    });
+    const rc = await fakeServerDir('rc', { mongod: '4.4.0-rc13' });
+    expect((await resolveBinaries(opts({ binDir: rc, version: '4.4.0-rc13' }))).mongod.version).toBe('4.4.0-rc13');
   });
 });
 
