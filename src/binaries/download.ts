@@ -251,6 +251,14 @@ function expectVersion(checked: CheckedBinary, artifact: Artifact, entryDir: str
       { hint: `The mirror serves a mislabelled archive for ${artifact.url}; fix the mirror, then remove ${entryDir}.` },
     );
   }
+  if (checked.enterprise !== artifact.enterprise) {
+    const edition = (enterprise: boolean) => (enterprise ? 'an Enterprise' : 'a Community');
+    throw new BinaryFailure(
+      'MT_VERSION_MISMATCH',
+      `${checked.path} is ${edition(checked.enterprise)} build, but the version list says the archive holds ${edition(artifact.enterprise)} build`,
+      { hint: `The mirror serves a mislabelled archive for ${artifact.url}; fix the mirror, then remove ${entryDir}.` },
+    );
+  }
 }
 
 function mongosMissing(artifact: Artifact, where: string): BinaryFailure {

@@ -200,10 +200,18 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
       },
     );
   }
-  if (ctx.enterprise === true && !mongod.enterprise) {
-    throw new BinaryFailure('MT_VERSION_MISMATCH', `${mongodPath} is a Community build, but enterprise was asked for`, {
-      reason: 'Community build, wanted Enterprise',
-    });
+  if (ctx.enterprise === true) {
+    const community = [mongod, ...(mongos ? [mongos] : [])].find((c) => !c.enterprise);
+    if (community) {
+      throw new BinaryFailure(
+        'MT_VERSION_MISMATCH',
+        `${community.path} is a Community build, but enterprise was asked for`,
+        {
+          reason: `${community.program} is a Community build, wanted Enterprise`,
+          hint: 'Use a MongoDB Enterprise build (its --version lists the "enterprise" module), or leave out enterprise: true.',
+        },
+      );
+    }
   }
   const info = (c: typeof mongod): BinaryInfo => ({ path: c.path, version: c.version, buildInfo: c.buildInfo });
   return { mongod: info(mongod), mongos: mongos ? info(mongos) : undefined };
