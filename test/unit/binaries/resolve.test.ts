@@ -20,6 +20,7 @@ import { clearVersionCheckMemory } from '../../../src/binaries/version-check.js'
 import { versionListFile } from '../../../src/binaries/version-list.js';
 import { BinaryResolutionError, TopologyConfigError } from '../../../src/errors.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import * as root from '../../../src/index.js';
 import { MONGOS_4_2 } from './version-outputs.js';
 
 let tmp: string;
@@ -436,6 +437,33 @@ describe('enterprise: true is honoured wherever the binaries come from', () => {
     expect(e.code).toBe('MT_VERSION_MISMATCH');
     expect(e.message).toMatch(/is a Community build, but the version list says the archive holds an Enterprise build/);
     expect(e.hint).toMatch(/mislabelled archive/);
+  });
+});
+
+describe('from the package root', () => {
+  it("a topology definition's version, enterprise and binDir are resolveBinaries options as they are", async () => {
+    const community = await fakeServerDir('community', {});
+    const asEnterprise = root.cluster().replicaSet(3).version('8.0', { enterprise: true }).binDir(community).definition;
+    const options: root.ResolveBinariesOptions = opts({
+      version: asEnterprise.version,
+      enterprise: asEnterprise.enterprise,
+      binDir: asEnterprise.binDir,
+    });
+    const e = await failure(root.resolveBinaries(options));
+    expect(e).toBeInstanceOf(root.BinaryResolutionError);
+    expect(e.code).toBe<root.BinaryErrorCode>('MT_VERSION_MISMATCH');
+    const plain = root.cluster().version('8.0').binDir(community).definition;
+    const r: root.ResolvedBinaries = await root.resolveBinaries(
+      opts({ version: plain.version, enterprise: plain.enterprise, binDir: plain.binDir }),
+    );
+    expect(r).toMatchObject({ source: 'binDir', mongod: { version: '8.0.4' } });
+  });
+
+  it('downloadBinaries checks the spec before any network access', async () => {
+    const seen: root.BinaryEvent[] = [];
+    const options: root.DownloadBinariesOptions = opts({ version: '8.0-latest', onEvent: (e) => seen.push(e) });
+    await expect(root.downloadBinaries(options)).rejects.toBeInstanceOf(root.TopologyConfigError);
+    expect(seen).toEqual([]);
   });
 });
 
