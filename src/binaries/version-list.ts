@@ -19,6 +19,7 @@ import {
   describeSpec,
   isSupportedServerVersion,
   MIN_SERVER_VERSION,
+  versionSatisfies,
   type VersionSpec,
 } from '../common/version-spec.js';
 
@@ -236,17 +237,15 @@ function matchesOnlyUnsupported(versions: readonly VersionEntry[], spec: Version
 function admittedBy(versions: readonly VersionEntry[], spec: VersionSpec): VersionEntry[] {
   const admitted = versions.filter((v) => {
     if (v.downloads.length === 0 || semver.valid(v.version) === null) return false;
-    switch (spec.kind) {
-      case 'exact':
-        return v.version === spec.version;
-      case 'range':
-        return semver.satisfies(v.version, spec.range) && (!spec.productionOnly || v.production_release === true);
-      case 'latest':
-        return (
-          semver.prerelease(v.version) === null &&
-          (v.production_release === true || (spec.channel === 'rapid' && v.continuous_release === true))
-        );
+    // Which release a channel means depends on the list's release flags, not on the version alone.
+    if (spec.kind === 'latest') {
+      return (
+        semver.prerelease(v.version) === null &&
+        (v.production_release === true || (spec.channel === 'rapid' && v.continuous_release === true))
+      );
     }
+    const productionOnly = spec.kind === 'range' && spec.productionOnly;
+    return versionSatisfies(v.version, spec) === true && (!productionOnly || v.production_release === true);
   });
   return admitted.sort((a, b) => semver.rcompare(a.version, b.version));
 }
