@@ -5,8 +5,9 @@
 //   lines:N:SIZE      write N numbered lines of SIZE bytes     json:ID    a MongoDB-style JSON log line with that id
 //   sleep:MS          wait                                     exit:CODE  exit with CODE
 //   ignore:SIG        ignore a signal (e.g. TERM)              fork       start a child in our process group that sleeps
-//   listen:PORT       listen on 127.0.0.1:PORT                 env        print {argv, cwd, env, umask} as JSON
+//   listen:PORT       listen on 127.0.0.1:PORT                 env        print {argv, cwd, env, umask, uid, gid, ppid} as JSON
 //   pidfile:PATH      write our pid to PATH                   forever    stay alive until signalled
+//   stdin             wait for one line on stdin
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -59,13 +60,26 @@ for (const step of steps) {
       break;
     case 'env':
       out(
-        `${JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env: process.env, umask: process.umask() })}\n`,
+        `${JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env: process.env, umask: process.umask(), uid: process.getuid(), gid: process.getgid(), ppid: process.ppid })}\n`,
       );
       break;
     case 'pidfile':
       writeFileSync(arg, String(process.pid));
       break;
     case 'forever':
+      break;
+    case 'stdin':
+      await new Promise((r) => {
+        const onData = (c) => {
+          if (c.includes(10)) {
+            process.stdin.off('data', onData);
+            process.stdin.pause();
+            r();
+          }
+        };
+        process.stdin.on('data', onData);
+        process.stdin.resume();
+      });
       break;
     default:
       process.stderr.write(`prog.mjs: unknown step ${step}\n`);

@@ -80,16 +80,22 @@ export function followFileBytes(path: string, options: FollowFileOptions): Async
   return queue;
 }
 
-/** Like {@link followFileBytes}, decoded as UTF-8 (a character split across chunks is kept whole). */
-export async function* followFile(path: string, options: FollowFileOptions): AsyncIterableIterator<string> {
-  const decoder = new TextDecoder('utf-8');
+/**
+ * Like {@link followFileBytes}, decoded as UTF-8 (a character split across chunks is kept whole).
+ * Following starts at the call, not at the first `next()`.
+ */
+export function followFile(path: string, options: FollowFileOptions): AsyncIterableIterator<string> {
   const q = followFileBytes(path, options);
-  try {
-    for await (const chunk of q) {
-      const s = decoder.decode(chunk, { stream: true });
-      if (s) yield s;
+  const decoder = new TextDecoder('utf-8');
+  async function* decode(): AsyncGenerator<string> {
+    try {
+      for await (const chunk of q) {
+        const s = decoder.decode(chunk, { stream: true });
+        if (s) yield s;
+      }
+    } finally {
+      await q.return();
     }
-  } finally {
-    await q.return();
   }
+  return decode();
 }
