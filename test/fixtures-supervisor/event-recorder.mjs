@@ -2,6 +2,7 @@
 // A supervisord event listener (events.rst protocol) that appends every event it receives to the
 // file named by its first argument, one JSON line each: {time, eventname, payload}. Used only by
 // conformance tests to record the real supervisord's state sequences.
+import { Buffer } from 'node:buffer';
 import { appendFileSync } from 'node:fs';
 
 const file = process.argv[2];

@@ -1,10 +1,10 @@
 // Logs (rotation, redirect, tail, follow, line streams), readiness (READY distinct from RUNNING),
 // dependencies (start gated on READY, stop in reverse) and /proc metrics, through the public API.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupervisorEvent } from '../../../src/supervisor/events.js';
-import { Supervisor, type ProgramDefinition } from '../../../src/supervisor/supervisor.js';
+import { Supervisor, type ProgramDefinition, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { PROG, TestDir, freePort } from '../../helpers/supervisor.js';
 
 let dir: TestDir | undefined;
@@ -241,14 +241,14 @@ describe('metrics', () => {
     process.kill(first.pid, 'SIGKILL');
     await sup.waitFor('m', { state: 'RUNNING', notPid: first.pid, timeoutMs: 15_000 });
     await expect
-      .poll(async () => (await sup.metrics('m'))[0]!.rssBytes ?? 0, { timeout: 10_000 })
+      .poll(async () => (await sup.metrics('m'))[0].rssBytes ?? 0, { timeout: 10_000 })
       .toBeGreaterThan(1024 * 1024);
     const [m] = await sup.metrics('m');
     expect(m).toMatchObject({ name: 'm', state: 'RUNNING', restartCount: 1, spawnCount: 2 });
-    expect(m!.openFds).toBeGreaterThanOrEqual(3);
-    expect(m!.threads).toBeGreaterThanOrEqual(1);
-    expect(m!.cpuSeconds).toBeGreaterThanOrEqual(0);
-    expect(m!.uptimeMs).toBeGreaterThanOrEqual(0);
+    expect(m.openFds).toBeGreaterThanOrEqual(3);
+    expect(m.threads).toBeGreaterThanOrEqual(1);
+    expect(m.cpuSeconds).toBeGreaterThanOrEqual(0);
+    expect(m.uptimeMs).toBeGreaterThanOrEqual(0);
   });
 });
 

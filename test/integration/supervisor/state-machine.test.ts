@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcFault } from '../../../src/supervisor/faults.js';
 import type { SupervisorEvent } from '../../../src/supervisor/events.js';
-import { Supervisor, type ProgramDefinition } from '../../../src/supervisor/supervisor.js';
+import { Supervisor, type ProgramDefinition, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { findProcesses } from '../../helpers/leaks.js';
 import { PROG, TestDir } from '../../helpers/supervisor.js';
 
@@ -46,7 +46,7 @@ function states(events: readonly SupervisorEvent[], name: string): string[] {
 }
 
 function timeOf(events: readonly SupervisorEvent[], name: string, type: string, nth = 0): number {
-  return events.filter((e) => 'name' in e && e.name === name && e.type === type)[nth]!.time;
+  return events.filter((e) => 'name' in e && e.name === name && e.type === type)[nth].time;
 }
 
 describe('supervisord state machine', () => {

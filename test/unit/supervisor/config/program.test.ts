@@ -10,7 +10,7 @@ function viaIni(spec: ProgramSpec) {
     skipFilesystemChecks: true,
     env: {},
   });
-  return c.groups[0]!.processes;
+  return c.groups[0].processes;
 }
 
 describe('programToProcessConfigs gives what the INI loader gives for the same program', () => {

@@ -60,7 +60,7 @@ describe('OutputChannel', () => {
     const bytes = Buffer.from('héllo\n');
     r.write(bytes.subarray(0, 2));
     r.write(bytes.subarray(2));
-    expect(lines[0]!.text).toBe('héllo');
+    expect(lines[0].text).toBe('héllo');
     ch.close();
   });
 
