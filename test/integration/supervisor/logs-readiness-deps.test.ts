@@ -18,10 +18,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function start(
-  programs: readonly Omit<ProgramDefinition, 'directory'>[],
-  extra: Partial<ConstructorParameters<typeof Supervisor>[0]> = {},
-) {
+function start(programs: readonly ProgramDefinition[], extra: Partial<SupervisorOptions> = {}) {
   dir ??= new TestDir();
   const events: SupervisorEvent[] = [];
   sup = new Supervisor({

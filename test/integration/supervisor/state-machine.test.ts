@@ -19,10 +19,7 @@ afterEach(async () => {
 });
 
 /** Starts a supervisor whose programs all run in the test dir (so the dir marks their processes). */
-function start(
-  programs: readonly Omit<ProgramDefinition, 'directory'>[],
-  groups?: ConstructorParameters<typeof Supervisor>[0]['groups'],
-) {
+function start(programs: readonly ProgramDefinition[], groups?: SupervisorOptions['groups']) {
   dir = new TestDir();
   const events: SupervisorEvent[] = [];
   sup = new Supervisor({
