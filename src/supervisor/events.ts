@@ -130,9 +130,18 @@ export interface EventSubscriptionOptions {
   readonly types?: readonly string[];
   /** Only events about these namespecs (or group names). */
   readonly names?: readonly string[];
+  /**
+   * Also deliver the recent events (the last {@link EVENT_HISTORY} kept by the supervisor) whose
+   * serial is greater than this, before live ones. `0` replays everything kept, so a client that
+   * connects after boot still sees how the programs got to where they are.
+   */
+  readonly afterSerial?: number;
   /** Ends the subscription. */
   readonly signal?: AbortSignal;
 }
+
+/** How many recent events a supervisor keeps for `afterSerial` replays. */
+export const EVENT_HISTORY = 2000;
 
 /** Does `e` pass the subscription filter? */
 export function eventMatches(e: SupervisorEvent, options: EventSubscriptionOptions): boolean {
@@ -152,10 +161,18 @@ export function eventMatches(e: SupervisorEvent, options: EventSubscriptionOptio
 export class EventBus {
   #serial = 0;
   readonly #handlers = new Set<(e: SupervisorEvent) => void>();
+  readonly #history: SupervisorEvent[] = [];
+
+  /** Serial of the last event emitted (0 before any). */
+  get serial(): number {
+    return this.#serial;
+  }
 
   /** Stamps and delivers an event to every handler, synchronously, in subscription order. */
   emit(init: EventInit): SupervisorEvent {
     const e = { ...init, serial: ++this.#serial, time: Date.now() } as SupervisorEvent;
+    this.#history.push(e);
+    if (this.#history.length > EVENT_HISTORY) this.#history.splice(0, this.#history.length - EVENT_HISTORY);
     for (const h of [...this.#handlers]) {
       try {
         h(e);
@@ -180,6 +197,9 @@ export class EventBus {
         options.signal?.removeEventListener('abort', onAbort);
       },
     });
+    if (options.afterSerial !== undefined) {
+      for (const e of this.#history) if (e.serial > options.afterSerial && eventMatches(e, options)) queue.push(e);
+    }
     const off = this.on((e) => {
       if (eventMatches(e, options)) queue.push(e);
     });

@@ -268,6 +268,7 @@ export class SupervisorClient implements SupervisorControl {
     const q = new URLSearchParams();
     if (options?.types?.length) q.set('types', options.types.join(','));
     if (options?.names?.length) q.set('names', options.names.join(','));
+    if (options?.afterSerial !== undefined) q.set('after', String(options.afterSerial));
     return this.#stream(`/events?${q}`, options?.signal, (v) => v as SupervisorEvent);
   }
 

@@ -11,7 +11,7 @@ import createDebug from 'debug';
 import { RpcFault } from '../faults.js';
 import { followFileBytes } from '../logs/follow.js';
 import type { Supervisor } from '../supervisor.js';
-import { handleJsonApi, readBody } from './json-api.js';
+import { handleJsonApi, readBody, type StreamRegistry } from './json-api.js';
 import { renderPrometheus } from './prometheus.js';
 import { dispatch, type RpcHost } from './rpc-methods.js';
 import { XmlRpcParseError, parseMethodCall, renderFault, renderResponse } from './xmlrpc-codec.js';
@@ -66,7 +66,7 @@ function authorized(req: IncomingMessage, username: string, password: string): '
 export class ControlServer implements AsyncDisposable {
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
-  readonly #streams = new Set<() => void>();
+  readonly #streams = new Set<{ finish: () => void; completed: Promise<void> }>();
   #closed: Promise<void> | undefined;
   #port = 0;
   readonly rpcHost: RpcHost;
@@ -199,10 +199,11 @@ export class ControlServer implements AsyncDisposable {
       return;
     }
     if (path.startsWith('/api/')) {
-      return handleJsonApi(this.supervisor, this.rpcHost, req, res, url, (stop) => {
-        this.#streams.add(stop);
-        return () => this.#streams.delete(stop);
-      });
+      const registry: StreamRegistry = (stream) => {
+        this.#streams.add(stream);
+        return () => this.#streams.delete(stream);
+      };
+      return handleJsonApi(this.supervisor, this.rpcHost, req, res, url, registry);
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('Not Found\n');
@@ -248,10 +249,13 @@ export class ControlServer implements AsyncDisposable {
     const abort = new AbortController();
     const queue = followFileBytes(file, { backlogBytes: 1024, signal: abort.signal });
     const stop = () => abort.abort();
-    const unregister = (() => {
-      this.#streams.add(stop);
-      return () => this.#streams.delete(stop);
-    })();
+    let done!: () => void;
+    const entry = { finish: stop, completed: new Promise<void>((r) => (done = r)) };
+    this.#streams.add(entry);
+    const unregister = () => {
+      this.#streams.delete(entry);
+      done();
+    };
     res.on('close', stop);
     req.on('close', stop);
     void (async () => {
@@ -306,10 +310,15 @@ export class ControlServer implements AsyncDisposable {
     this.#streamFile(req, res, file);
   }
 
-  /** Stops listening, ends open streams and connections. Idempotent. */
+  /** Stops listening, ends open streams (after delivering what they hold) and connections. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      for (const stop of [...this.#streams]) stop();
+      const streams = [...this.#streams];
+      for (const s of streams) s.finish();
+      await Promise.race([
+        Promise.all(streams.map((s) => s.completed)),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]);
       await Promise.all(
         this.#servers.map(
           (s) =>

@@ -42,12 +42,15 @@ async function jsonBody<T>(req: IncomingMessage): Promise<T> {
   }
 }
 
+/** Lets the server finish open streams when it closes: `finish` ends gracefully, `completed` settles after. */
+export type StreamRegistry = (stream: { finish: () => void; completed: Promise<void> }) => () => void;
+
 /** Streams `items` as NDJSON until the client goes away or the server stops it. */
 async function streamNdjson(
   req: IncomingMessage,
   res: ServerResponse,
   items: AsyncIterableIterator<unknown>,
-  register: (stop: () => void) => () => void,
+  register: StreamRegistry,
   toLine: (item: unknown) => string = (i) => `${JSON.stringify(i)}\n`,
 ): Promise<void> {
   res.writeHead(200, {
@@ -57,14 +60,23 @@ async function streamNdjson(
   });
   res.flushHeaders();
   let stopped = false;
-  const stop = () => {
+  // The client went away: drop whatever is buffered.
+  const abandon = () => {
     if (stopped) return;
     stopped = true;
     void items.return?.();
   };
-  const unregister = register(stop);
-  res.on('close', stop);
-  req.on('close', stop);
+  // The server is closing: deliver what is buffered, then end (a queue's end() does exactly that).
+  const finish = () => {
+    const end = (items as { end?: () => void }).end;
+    if (typeof end === 'function') end.call(items);
+    else abandon();
+  };
+  let done!: () => void;
+  const completed = new Promise<void>((r) => (done = r));
+  const unregister = register({ finish, completed });
+  res.on('close', abandon);
+  req.on('close', abandon);
   try {
     for await (const item of items) {
       if (!res.write(toLine(item))) await new Promise((r) => res.once('drain', r));
@@ -75,6 +87,7 @@ async function streamNdjson(
   } finally {
     unregister();
     res.end();
+    done();
   }
 }
 
@@ -85,7 +98,7 @@ export async function handleJsonApi(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  register: (stop: () => void) => () => void,
+  register: StreamRegistry,
 ): Promise<void> {
   try {
     await route(sup, host, req, res, url, register);
@@ -105,7 +118,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  register: (stop: () => void) => () => void,
+  register: StreamRegistry,
 ): Promise<void> {
   if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw new RpcFault('UNKNOWN_METHOD', url.pathname);
   const parts = url.pathname
@@ -126,7 +139,8 @@ async function route(
   if (head === 'events' && method === 'GET') {
     const types = q.get('types')?.split(',').filter(Boolean);
     const names = q.get('names')?.split(',').filter(Boolean);
-    const events = sup.events$({ types, names });
+    const after = q.get('after');
+    const events = sup.events$({ types, names, afterSerial: after === null ? undefined : Number(after) });
     return streamNdjson(req, res, events, register);
   }
   if (head === 'processes') {
@@ -167,7 +181,14 @@ async function route(
         req,
         res,
         chunks,
-        (stop) => register(() => (abort.abort(), stop())),
+        (stream) =>
+          register({
+            finish: () => {
+              abort.abort();
+              stream.finish();
+            },
+            completed: stream.completed,
+          }),
         (c) => `${JSON.stringify({ data: c })}\n`,
       );
     }

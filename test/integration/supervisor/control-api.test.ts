@@ -32,8 +32,21 @@ async function setup() {
     childLogDir: dir.path,
     identifier: 'ctl',
     programs: [
-      { name: 'db', command: [PROG, 'print:booting', 'sleep:150', 'json:23016', 'forever'], directory: dir.path, startsecs: 0, ready: { kind: 'log-id', id: 23016 } },
-      { name: 'app', command: [PROG, 'print:app', 'forever'], directory: dir.path, startsecs: 0, dependsOn: ['db'], ready: { kind: 'log', pattern: '^app$' } },
+      {
+        name: 'db',
+        command: [PROG, 'print:booting', 'sleep:150', 'json:23016', 'forever'],
+        directory: dir.path,
+        startsecs: 0,
+        ready: { kind: 'log-id', id: 23016 },
+      },
+      {
+        name: 'app',
+        command: [PROG, 'print:app', 'forever'],
+        directory: dir.path,
+        startsecs: 0,
+        dependsOn: ['db'],
+        ready: { kind: 'log', pattern: '^app$' },
+      },
       { name: 'idle', command: [PROG, 'forever'], directory: dir.path, autostart: false },
     ],
     groups: [{ name: 'svc', programs: ['app', 'idle'] }],
@@ -44,12 +57,18 @@ async function setup() {
   return { sup, server, client };
 }
 
-function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}${path}`, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -74,7 +93,14 @@ async function scenario(control: SupervisorControl): Promise<void> {
     seen.push(e.type);
     if (e.type === 'PROCESS_STATE_RUNNING' && seen.includes('PROCESS_STATE_STOPPED')) break;
   }
-  expect(seen).toEqual(expect.arrayContaining(['PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING']));
+  expect(seen).toEqual(
+    expect.arrayContaining([
+      'PROCESS_STATE_STOPPING',
+      'PROCESS_STATE_STOPPED',
+      'PROCESS_STATE_STARTING',
+      'PROCESS_STATE_RUNNING',
+    ]),
+  );
   expect(await control.tail('svc:app')).toBe('app\napp\n');
   const stopped = await control.stop('svc:*');
   expect(stopped.map((p) => [p.name, p.state])).toEqual([
@@ -83,7 +109,9 @@ async function scenario(control: SupervisorControl): Promise<void> {
   ]);
   await expect(control.info('nope')).rejects.toBeInstanceOf(RpcFault);
   await expect(control.info('nope')).rejects.toMatchObject({ faultCode: 10, faultString: 'BAD_NAME: nope' });
-  await expect(control.waitFor('svc:idle', { state: 'RUNNING', timeoutMs: 100 })).rejects.toBeInstanceOf(StartupTimeoutError);
+  await expect(control.waitFor('svc:idle', { state: 'RUNNING', timeoutMs: 100 })).rejects.toBeInstanceOf(
+    StartupTimeoutError,
+  );
   const [m] = await control.metrics('db');
   expect(m).toMatchObject({ name: 'db', state: 'RUNNING', ready: true });
   expect(m!.rssBytes).toBeGreaterThan(0);
@@ -108,7 +136,9 @@ describe('control server', () => {
     const bad = new SupervisorClient({ url: server.url, username: 'mt', password: 'wrong' });
     await expect(bad.status()).rejects.toMatchObject({ code: 'MT_SUPERVISOR_AUTH' });
     await expect(new XmlRpc(server.port).call('supervisor.getState')).rejects.toThrow('HTTP 401');
-    const ok = await rawGet(server.url, '/metrics', { Authorization: `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}` });
+    const ok = await rawGet(server.url, '/metrics', {
+      Authorization: `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`,
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(ok.body).toContain('supervisor_up{identifier="ctl"} 1');
@@ -119,10 +149,22 @@ describe('control server', () => {
     const { server, sup } = await setup();
     await sup.waitReady('db', { timeoutMs: 20_000 });
     const rpc = new XmlRpc(server.port, AUTH);
-    const all = (await rpc.call('supervisor.getAllProcessInfo')) as { name: string; group: string; statename: string }[];
+    const all = (await rpc.call('supervisor.getAllProcessInfo')) as {
+      name: string;
+      group: string;
+      statename: string;
+    }[];
     expect(all.map((p) => `${p.group}:${p.name}`)).toEqual(['db:db', 'svc:app', 'svc:idle']);
-    expect(await rpc.call('supervisor.getProcessInfo', 'svc:idle')).toMatchObject({ statename: 'STOPPED', description: 'Not started', pid: 0, exitstatus: 0 });
-    await expect(rpc.call('supervisor.stopProcess', 'svc:idle')).rejects.toMatchObject({ faultCode: 70, faultString: 'NOT_RUNNING: svc:idle' });
+    expect(await rpc.call('supervisor.getProcessInfo', 'svc:idle')).toMatchObject({
+      statename: 'STOPPED',
+      description: 'Not started',
+      pid: 0,
+      exitstatus: 0,
+    });
+    await expect(rpc.call('supervisor.stopProcess', 'svc:idle')).rejects.toMatchObject({
+      faultCode: 70,
+      faultString: 'NOT_RUNNING: svc:idle',
+    });
     expect(await rpc.call('supervisor.readProcessStdoutLog', 'db', 0, 8)).toBe('booting\n');
     expect(await rpc.call('supervisor.readProcessStdoutLog', 'db', -8, 0)).toBe('"off"}}\n');
     const tail = (await rpc.call('supervisor.tailProcessStdoutLog', 'db', 0, 5)) as [string, number, boolean];

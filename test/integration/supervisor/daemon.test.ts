@@ -6,7 +6,15 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pollUntil, withTimeout } from '../../../src/common/async.js';
 import { SupervisorClient } from '../../../src/supervisor/control/client.js';
 import { renderIni, type ProgramSpec } from '../../../src/supervisor/config/render.js';
-import { PROG, TestDir, cliBundle, freePort, removeCliBundle, startOurDaemon, type DaemonProcess } from '../../helpers/supervisor.js';
+import {
+  PROG,
+  TestDir,
+  cliBundle,
+  freePort,
+  removeCliBundle,
+  startOurDaemon,
+  type DaemonProcess,
+} from '../../helpers/supervisor.js';
 
 let dir: TestDir | undefined;
 let daemon: DaemonProcess | undefined;
@@ -45,8 +53,19 @@ async function writeIni(programs: ProgramSpec[], extra: { nodaemon?: boolean } =
 describe('daemon', () => {
   it('runs from an INI with x_ readiness and dependencies, and obeys the JSON client', async () => {
     const { ini, port, client } = await writeIni([
-      { name: 'cfg', command: [PROG, 'sleep:100', 'json:23016:27019', 'forever'], startsecs: 0, ready: { kind: 'log-id', id: 23016 } },
-      { name: 'router', command: [PROG, 'print:routing', 'forever'], startsecs: 0, dependsOn: ['cfg'], stopasgroup: true },
+      {
+        name: 'cfg',
+        command: [PROG, 'sleep:100', 'json:23016:27019', 'forever'],
+        startsecs: 0,
+        ready: { kind: 'log-id', id: 23016 },
+      },
+      {
+        name: 'router',
+        command: [PROG, 'print:routing', 'forever'],
+        startsecs: 0,
+        dependsOn: ['cfg'],
+        stopasgroup: true,
+      },
     ]);
     daemon = await startOurDaemon(ini, port, AUTH);
     await daemon.ready();
@@ -55,7 +74,9 @@ describe('daemon', () => {
     expect(cfg.ready).toBe(true);
     expect(router.startTime).toBeGreaterThanOrEqual(cfg.startTime);
     expect(readFileSync(`${dir!.path}/supervisor.pid`, 'utf8').trim()).toBe(String(daemon.child.pid));
-    expect(readFileSync(`${dir!.path}/supervisor.log`, 'utf8')).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO supervisord started with pid \d+/);
+    expect(readFileSync(`${dir!.path}/supervisor.log`, 'utf8')).toMatch(
+      /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO supervisord started with pid \d+/,
+    );
 
     const events = await client.events({ types: ['PROCESS_STATE_*'], names: ['router'] });
     process.kill(router.pid, 'SIGKILL');
@@ -83,7 +104,9 @@ describe('daemon', () => {
   });
 
   it('daemonizes without -n: the CLI returns once the background daemon wrote its pidfile', async () => {
-    const { ini, client } = await writeIni([{ name: 'p', command: [PROG, 'forever'], startsecs: 0 }], { nodaemon: false });
+    const { ini, client } = await writeIni([{ name: 'p', command: [PROG, 'forever'], startsecs: 0 }], {
+      nodaemon: false,
+    });
     const main = await cliBundle();
     const cli = spawn(process.execPath, [main, 'supervisord', '-c', ini], { stdio: 'ignore' });
     const code = await new Promise<number | null>((r) => cli.on('exit', r));
@@ -109,7 +132,9 @@ describe('daemon', () => {
     dir = new TestDir();
     const ini = dir.file('bad.ini', '[supervisord]\n[program:x]\ncommand=/bin/true\nautostart=perhaps\n');
     const main = await cliBundle();
-    const cli = spawn(process.execPath, [main, 'supervisord', '-c', ini, '-n'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const cli = spawn(process.execPath, [main, 'supervisord', '-c', ini, '-n'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((r) => cli.on('exit', r));
