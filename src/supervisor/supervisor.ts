@@ -975,7 +975,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
           stderr_logfile_backups: pc.stderrLogfileBackups,
           stderr_logfile_maxbytes: pc.stderrLogfileMaxbytes,
           stderr_syslog: pc.stderrSyslog,
-          serverurl: pc.serverurl === null ? 'auto' : pc.serverurl,
+          serverurl: none(pc.serverurl),
         });
       }
     }

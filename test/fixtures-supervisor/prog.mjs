@@ -7,13 +7,14 @@
 //   ignore:SIG        ignore a signal (e.g. TERM)              fork       start a child in our process group that sleeps
 //   listen:PORT       listen on 127.0.0.1:PORT                 env        print {argv, cwd, env, umask, uid, gid, ppid} as JSON
 //   pidfile:PATH      write our pid to PATH                   forever    stay alive until signalled
-//   stdin             wait for one line on stdin
+//   stdin             wait for one line on stdin                --         stop reading steps (the rest are plain arguments)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setInterval, clearInterval } from 'node:timers';
 
-const steps = process.argv.slice(2);
+const args = process.argv.slice(2);
+const steps = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
 const keep = setInterval(() => {}, 1 << 30);
 const out = (s) => process.stdout.write(s);
 for (const step of steps) {
