@@ -144,7 +144,7 @@ async function envDump(
       timeoutMs: 30_000,
     },
   );
-  return JSON.parse(text.split('\n')[0]!) as {
+  return JSON.parse(text.split('\n')[0]) as {
     argv: string[];
     cwd: string;
     env: Record<string, string>;

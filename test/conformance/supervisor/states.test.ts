@@ -218,7 +218,7 @@ function sequences(events: readonly Recorded[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const e of events) {
     const fields = Object.fromEntries(e.payload.split(' ').map((kv) => kv.split(':') as [string, string]));
-    const name = fields.processname!;
+    const name = fields.processname;
     if (name === 'recorder') continue;
     const extra =
       fields.tries !== undefined
@@ -270,9 +270,9 @@ describe.skipIf(missing !== undefined)('state sequences: our supervisor vs super
     // Our stream also delivers the shutdown: groups one at a time from the highest priority.
     expect(sequences(ourEvents)).toEqual({
       ...PRE_SHUTDOWN,
-      crash: [...PRE_SHUTDOWN.crash!, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
-      e1: [...PRE_SHUTDOWN.e1!, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
-      l1: [...PRE_SHUTDOWN.l1!, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
+      crash: [...PRE_SHUTDOWN.crash, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
+      e1: [...PRE_SHUTDOWN.e1, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
+      l1: [...PRE_SHUTDOWN.l1, 'STOPPING<RUNNING', 'STOPPED<STOPPING'],
     });
     // Stops as the main logs tell them: SIGKILL escalation for stubborn, the process-group SIGKILL
     // for shgroup, then shutdown order crash (999) → late:l1 (300) → early:e1 (100).

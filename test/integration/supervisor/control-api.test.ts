@@ -82,11 +82,11 @@ async function scenario(control: SupervisorControl): Promise<void> {
   const lines = await control.lines('svc:app', { from: 'now' });
   expect(ready).toMatchObject({ name: 'svc:app', group: 'svc', processName: 'app', ready: true });
   const [restarted] = await control.restart('svc:app', { timeoutMs: 20_000 });
-  expect(restarted!.state).toBe('RUNNING');
-  expect(restarted!.pid).not.toBe(ready.pid);
+  expect(restarted.state).toBe('RUNNING');
+  expect(restarted.pid).not.toBe(ready.pid);
   // The line stream started "now": it sees the restarted incarnation's line, tagged with its pid.
   const line = await withTimeout(lines.next(), 20_000, 'a line from svc:app');
-  expect(line.value).toMatchObject({ name: 'svc:app', text: 'app', pid: restarted!.pid });
+  expect(line.value).toMatchObject({ name: 'svc:app', text: 'app', pid: restarted.pid });
   await lines.return?.();
   const seen: string[] = [];
   for await (const e of events) {
@@ -114,7 +114,7 @@ async function scenario(control: SupervisorControl): Promise<void> {
   );
   const [m] = await control.metrics('db');
   expect(m).toMatchObject({ name: 'db', state: 'RUNNING', ready: true });
-  expect(m!.rssBytes).toBeGreaterThan(0);
+  expect(m.rssBytes).toBeGreaterThan(0);
 }
 
 describe('control server', () => {
