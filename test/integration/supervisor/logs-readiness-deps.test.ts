@@ -156,7 +156,8 @@ describe('readiness', () => {
     ]);
     const net = await sup.waitReady('net', { timeoutMs: 15_000 });
     expect(net.ready).toBe(true);
-    expect(await sup.tail('net')).toContain(`listening ${port}`);
+    // The port accepts before the program gets to print that it listens.
+    await expect.poll(() => sup.tail('net'), { timeout: 10_000 }).toContain(`listening ${port}`);
     await sup.waitReady('cmd', { timeoutMs: 15_000 });
     await sup.waitReady('fn', { timeoutMs: 15_000 });
   });
