@@ -6,6 +6,7 @@
 // Needs `npm run build` first (it runs dist/), and /usr/bin/supervisord for the comparison.
 // Usage: node bench/supervisor.mjs [--kills 40] [--programs 50] [--json]
 
+import { Buffer } from 'node:buffer';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';

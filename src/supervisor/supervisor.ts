@@ -1199,7 +1199,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
     const rounds: (typeof done)[] = [];
     for (const d of done) {
       const round = rounds.at(-1);
-      if (round && d.r.at - round[0]!.r.at < ROUND_MS) round.push(d);
+      if (round && d.r.at - round[0].r.at < ROUND_MS) round.push(d);
       else rounds.push([d]);
     }
     const ordered = rounds.flatMap((round) => round.sort((a, b) => a.index - b.index));
