@@ -1031,15 +1031,19 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
    * Re-evaluates `check` after every change until it returns a value (resolve) or an Error
    * (reject). Event-driven: no polling.
    */
-  #waitOn<T>(_p: SupervisedProcess, check: () => T | Error | undefined): Promise<T> {
+  #waitOn<T>(_p: SupervisedProcess, check: () => T | Error | undefined, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const evaluate = (): void => {
         const r = check();
         if (r === undefined) return;
         this.#waiters.delete(evaluate);
+        signal?.removeEventListener('abort', onAbort);
         if (r instanceof Error) reject(r);
         else resolve(r);
       };
+      // A wait given up by its caller (deadline) must not stay registered.
+      const onAbort = () => this.#waiters.delete(evaluate);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(evaluate);
       evaluate();
     });
@@ -1587,8 +1591,16 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
   }
 
   async waitFor(name: string, options: WaitOptions): Promise<ProcessInfo> {
-    const { process: p } = this.#lookup(name);
-    if (!p) throw new RpcFault('BAD_NAME', name);
+    const { process: initial } = this.#lookup(name);
+    if (!initial) throw new RpcFault('BAD_NAME', name);
+    // Looked up on every evaluation: a supervisor restart (SIGHUP) replaces the process objects.
+    const current = (): SupervisedProcess => {
+      try {
+        return this.#lookup(name).process ?? initial;
+      } catch {
+        return initial;
+      }
+    };
     const states =
       options.state === undefined ? undefined : typeof options.state === 'string' ? [options.state] : options.state;
     const what = [
@@ -1598,22 +1610,28 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
     ]
       .filter(Boolean)
       .join(' and ');
-    const satisfied = () =>
+    const satisfied = (p: SupervisedProcess) =>
       (!states || states.includes(p.state)) &&
       (!options.ready || p.ready) &&
       (options.notPid === undefined || (p.pid !== 0 && p.pid !== options.notPid));
-    const op = this.#waitOn<ProcessInfo>(p, () => {
-      if (satisfied()) return this.processInfo(p);
-      if (options.ready && !states && p.state === 'FATAL') {
-        return new RpcFault('SPAWN_ERROR', p.namespec, this.#evidence(p));
-      }
-      if (this.#closing) return new RpcFault('SHUTDOWN_STATE');
-      return undefined;
-    });
+    const cancel = new AbortController();
+    const op = this.#waitOn<ProcessInfo>(
+      initial,
+      () => {
+        const p = current();
+        if (satisfied(p)) return this.processInfo(p);
+        if (options.ready && !states && p.state === 'FATAL')
+          return new RpcFault('SPAWN_ERROR', p.namespec, this.#evidence(p));
+        if (this.#closing) return new RpcFault('SHUTDOWN_STATE');
+        return undefined;
+      },
+      cancel.signal,
+    );
     try {
-      return await withTimeout(op, options.timeoutMs, `${p.namespec} to reach ${what || 'any state'}`);
+      return await withTimeout(op, options.timeoutMs, `${initial.namespec} to reach ${what || 'any state'}`);
     } catch (e) {
       if (e instanceof StartupTimeoutError) {
+        const p = current();
         const ev = this.#evidence(p);
         throw new StartupTimeoutError(
           `Timed out after ${options.timeoutMs}ms waiting for ${p.namespec} to reach ${what} (now ${p.state}${p.ready ? ', ready' : ''}${p.waitingFor.length ? `, waiting for ${p.waitingFor.join(', ')}` : ''})`,
@@ -1621,6 +1639,8 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
         );
       }
       throw e;
+    } finally {
+      cancel.abort();
     }
   }
 

@@ -185,6 +185,34 @@ describe('control server', () => {
     expect(stream).toContain('booting\n');
   });
 
+  it('also serves a unix socket (supervisord [unix_http_server]) that the client can use', async () => {
+    const { sup } = await setup();
+    const sock = `${dir!.path}/s.sock`;
+    const unix = await ControlServer.start(sup, { port: null, unixSocket: { path: sock, chmod: 0o700 } });
+    try {
+      expect(unix.url).toBe(`unix://${sock}`);
+      const client = new SupervisorClient({ url: unix.url });
+      expect((await client.getStatus()).state).toBe('RUNNING');
+      expect((await client.status()).map((p) => p.name)).toEqual(['db', 'svc:app', 'svc:idle']);
+    } finally {
+      await unix.close();
+    }
+  });
+
+  it('await using stops every program and reaps every child', async () => {
+    dir = new TestDir();
+    let pid = 0;
+    {
+      await using s = new Supervisor({
+        childLogDir: dir.path,
+        programs: [{ name: 'x', command: [PROG, 'forever'], directory: dir.path, startsecs: 0 }],
+      });
+      s.startSupervisor();
+      pid = (await s.waitFor('x', { state: 'RUNNING', timeoutMs: 20_000 })).pid;
+    }
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   it('only binds loopback and rejects half-configured auth', async () => {
     const s = new Supervisor({});
     try {

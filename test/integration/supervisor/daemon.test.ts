@@ -1,7 +1,7 @@
 // Our daemon (`mongo-topology supervisord -c <ini>`) in another process, driven by the typed JSON
 // client: the setup-process/test-process split the project relies on.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pollUntil, withTimeout } from '../../../src/common/async.js';
 import { SupervisorClient } from '../../../src/supervisor/control/client.js';
@@ -141,6 +141,29 @@ describe('daemon', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`${ini}:4`);
     expect(stderr).toContain("not a valid boolean value: 'perhaps'");
+  });
+
+  it('SIGHUP restarts every program; reloadConfig reports what an edited file changes', async () => {
+    const { ini, port, client } = await writeIni([{ name: 'p', command: [PROG, 'forever'], startsecs: 0 }]);
+    daemon = await startOurDaemon(ini, port, AUTH);
+    await daemon.ready();
+    const before = await client.waitFor('p', { state: 'RUNNING', timeoutMs: 20_000 });
+    daemon.child.kill('SIGHUP');
+    const after = await client.waitFor('p', { state: 'RUNNING', notPid: before.pid, timeoutMs: 20_000 });
+    expect(after.spawnCount).toBe(1);
+    expect(readFileSync(`${dir!.path}/supervisor.log`, 'utf8')).toContain('received SIGHUP indicating restart request');
+    const text = readFileSync(ini, 'utf8');
+    writeFileSync(
+      ini,
+      `${text}\n[program:q]\ncommand=${PROG} forever\ndirectory=${dir!.path}\nstartsecs=0\n`.replace(
+        '[program:p]\ncommand=',
+        '[program:p]\npriority=5\ncommand=',
+      ),
+    );
+    expect(await daemon.rpc.call('supervisor.reloadConfig')).toEqual([[['q'], ['p'], []]]);
+    expect(await daemon.rpc.call('supervisor.addProcessGroup', 'q')).toBe(true);
+    await client.waitFor('q', { state: 'RUNNING', timeoutMs: 20_000 });
+    await expect(daemon.rpc.call('supervisor.removeProcessGroup', 'q')).rejects.toMatchObject({ faultCode: 91 });
   });
 
   it('SIGTERM stops every program and exits', async () => {

@@ -162,6 +162,33 @@ describe('readiness', () => {
     await sup.waitReady('fn', { timeoutMs: 15_000 });
   });
 
+  it('READY from an HTTP endpoint answering 2xx', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    let healthy = false;
+    const http = createHttpServer((_req, res) => {
+      res.writeHead(healthy ? 200 : 503);
+      res.end();
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = http.address() as { port: number };
+      const { sup } = start([
+        {
+          name: 'web',
+          command: [PROG, 'forever'],
+          startsecs: 0,
+          ready: { kind: 'http', url: `http://127.0.0.1:${port}/health` },
+        },
+      ]);
+      await sup.waitFor('web', { state: 'RUNNING', timeoutMs: 15_000 });
+      expect((await sup.info('web')).ready).toBe(false);
+      healthy = true;
+      await sup.waitReady('web', { timeoutMs: 15_000 });
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
+  });
+
   it('a readiness timeout stops the program and says what it waited for', async () => {
     const { sup, events } = start([
       {

@@ -56,6 +56,23 @@ describe('events', () => {
     expect(seen).toEqual(['SUPERVISOR_STATE_CHANGE_RUNNING']);
   });
 
+  it('replays kept events after a serial before live ones, so a late subscriber sees how things got here', async () => {
+    const bus = new EventBus();
+    bus.emit({ type: 'PROCESS_STATE_STARTING', ...base, fromState: 'STOPPED', tries: 0 });
+    const running = bus.emit({ type: 'PROCESS_STATE_RUNNING', ...base, fromState: 'STARTING', pid: 3 });
+    const all = bus.subscribe({ afterSerial: 0 });
+    const later = bus.subscribe({ afterSerial: running.serial - 1 });
+    bus.emit({ type: 'PROCESS_STATE_STOPPING', ...base, fromState: 'RUNNING', pid: 3 });
+    const take = async (q: ReturnType<EventBus['subscribe']>, n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(((await q.next()).value as SupervisorEvent).type);
+      await q.return();
+      return out;
+    };
+    expect(await take(all, 3)).toEqual(['PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING', 'PROCESS_STATE_STOPPING']);
+    expect(await take(later, 2)).toEqual(['PROCESS_STATE_RUNNING', 'PROCESS_STATE_STOPPING']);
+  });
+
   it('an aborted subscription ends', async () => {
     const bus = new EventBus();
     const ac = new AbortController();
