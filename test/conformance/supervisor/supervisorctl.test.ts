@@ -141,6 +141,20 @@ const SCRIPT: readonly string[][] = [
   ['version'],
 ];
 
+/** Waits until no process is STARTING (supervisord promotes on its 1 s tick, we on exact timers). */
+function settled(d: DaemonProcess): Promise<unknown> {
+  return pollUntil(
+    async () =>
+      ((await d.rpc.call('supervisor.getAllProcessInfo')) as { statename: string }[]).every(
+        (p) => p.statename !== 'STARTING',
+      ),
+    {
+      what: 'no program to be STARTING',
+      timeoutMs: 30_000,
+    },
+  );
+}
+
 describe.skipIf(missing !== undefined)('supervisorctl against our daemon and supervisord 4.2.5', () => {
   it('prints the same output with the same exit codes for every command', async () => {
     const real = await prepare('real');
@@ -177,6 +191,27 @@ describe.skipIf(missing !== undefined)('supervisorctl against our daemon and sup
       tailFollowFirstChunk(ours.ini, 'alpha'),
     ]);
     expect(fb).toBe(fa);
+    // Edit both files: a new program, and beta changed by a repeated section (ConfigParser merges it).
+    for (const { ini, dir } of [real, ours]) {
+      appendFileSync(
+        ini,
+        `\n[program:gamma]\ncommand=${PROG} forever\ndirectory=${dir.path}\nstartsecs=1\n\n[program:beta]\npriority=10\n`,
+      );
+    }
+    // What supervisord prints after the edit (asserted so equal output can never mean equal errors).
+    const afterEdit: [string[], string | undefined][] = [
+      [['reread'], 'beta: changed\ngamma: available\n'],
+      [['update'], 'beta: stopped\nbeta: updated process group\ngamma: added process group\n'],
+      [['avail'], undefined],
+      [['status'], undefined],
+      [['reread'], 'No config updates to processes\n'],
+    ];
+    for (const [cmd, expected] of afterEdit) {
+      if (cmd[0] === 'status') await Promise.all([sd, od].map((d) => settled(d)));
+      const [a, b] = await Promise.all([ctl(real.ini, ...cmd), ctl(ours.ini, ...cmd)]);
+      if (expected !== undefined) expect(a.out).toBe(expected);
+      expect({ cmd: cmd.join(' '), ...b }).toEqual({ cmd: cmd.join(' '), ...a });
+    }
     const [sa, sb] = await Promise.all([ctl(real.ini, 'shutdown'), ctl(ours.ini, 'shutdown')]);
     expect(sb).toEqual(sa);
     expect(sa).toEqual({ out: 'Shut down\n', code: 0 });
