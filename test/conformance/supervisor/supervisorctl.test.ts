@@ -165,18 +165,7 @@ describe.skipIf(missing !== undefined)('supervisorctl against our daemon and sup
     daemons.push(od);
     await settleAll([sd.ready(), od.ready()], 'supervisors to answer');
     // Let both reach a steady state: everything autostarted is RUNNING.
-    for (const d of [sd, od]) {
-      await pollUntil(
-        async () =>
-          ((await d.rpc.call('supervisor.getAllProcessInfo')) as { statename: string }[]).every(
-            (p) => p.statename !== 'STARTING',
-          ),
-        {
-          what: 'autostarted programs to be RUNNING',
-          timeoutMs: 30_000,
-        },
-      );
-    }
+    await Promise.all([sd, od].map((d) => settled(d)));
     for (const cmd of SCRIPT) {
       const [a, b] = await Promise.all([ctl(real.ini, ...cmd), ctl(ours.ini, ...cmd)]);
       // For several processes at once supervisord reports them in the order its polling noticed
