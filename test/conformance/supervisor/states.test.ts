@@ -54,9 +54,9 @@ function scenario(base: string): { programs: ProgramSpec[]; groups: GroupSpec[] 
     programs: [
       // Crash after RUNNING: respawned.
       p({ name: 'crash', command: [PROG, 'forever'], startsecs: 1 }),
-      // Exits before startsecs every time: BACKOFF, retries, FATAL. (/bin/false, and startsecs 2,
+      // Exits before startsecs every time: BACKOFF, retries, FATAL. (/bin/false, and startsecs 5,
       // so even a loaded machine cannot make it look like it stayed up.)
-      p({ name: 'fatal', command: ['/bin/false'], startsecs: 2, startretries: 2 }),
+      p({ name: 'fatal', command: ['/bin/false'], startsecs: 5, startretries: 2 }),
       // Exits with an expected code after RUNNING: EXITED, not restarted.
       p({ name: 'expected', command: [PROG, 'sleep:1600', 'exit:0'], startsecs: 1, autorestart: 'unexpected' }),
       // Ignores SIGTERM: stop escalates to SIGKILL after stopwaitsecs.
