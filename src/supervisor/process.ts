@@ -14,7 +14,7 @@ import type { EventInit } from './events.js';
 import { ExecError, resolveExec } from './exec.js';
 import { OutputChannel, type ChannelReader, type LogLine } from './logs/output-channel.js';
 import type { SupervisorLogger } from './main-log.js';
-import { ProcessState, type ProcessStateName } from './states.js';
+import type { ProcessStateName } from './states.js';
 
 const SIGKILL = 9;
 
@@ -273,6 +273,8 @@ export class SupervisedProcess {
       child = stub;
       (stub.stdio[3] as NodeJS.WritableStream).end('\n');
     } else {
+      // Node has no per-child umask option; spawn() is synchronous and the child inherits the
+      // umask at fork, so set ours around the call (nothing else runs on this thread meanwhile).
       const oldUmask = this.config.umask !== null ? process.umask(this.config.umask) : undefined;
       try {
         child = spawn(exec.file, exec.argv.slice(1), {
@@ -477,7 +479,10 @@ export class SupervisedProcess {
       });
     };
     wire(child.stdout, this.stdout);
-    // With redirect_stderr both pipes feed the stdout log (see README: two pipes, one file).
+    // redirect_stderr: supervisord dup2()s one pipe onto fds 1 and 2. Node cannot create a bare
+    // pipe to hand to both, so the child gets two pipes that both feed the stdout log and line
+    // stream, in arrival order (interleaving is per chunk, as with one pipe, but the child can see
+    // that fd 1 and fd 2 are different pipes).
     wire(child.stderr, this.stderr ?? this.stdout);
     child.stdin?.on('error', () => {});
     child.on('error', () => {});
@@ -717,11 +722,4 @@ export class SupervisedProcess {
     this.stdout.close();
     this.stderr?.close();
   }
-
-  /** The current child's process group id (== pid: each child leads its own group). */
-  get pgid(): number {
-    return this.pid;
-  }
-
-  static readonly STATE_CODES = ProcessState;
 }

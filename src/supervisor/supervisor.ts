@@ -203,6 +203,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
   #pendingRecheck = false;
   readonly #shutdownListeners = new Set<() => void>();
   readonly #waiters = new Set<() => void>();
+  readonly #codeReadiness = new Map<string, ReadinessCheck>();
 
   constructor(options: SupervisorOptions = {}) {
     this.#options = options;
@@ -260,6 +261,8 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
         { ...spec, ready: serializable ? (ready as ProgramSpec['ready']) : undefined },
         { group: g?.name ?? def.name, supervisordEnvironment: env },
       );
+      // Checks with code (functions, RegExp objects) cannot live in the serializable config.
+      if (ready && !serializable) this.#codeReadiness.set(def.name, ready);
       const name = g?.name ?? def.name;
       const entry = groups.get(name) ?? { name, priority: g?.priority ?? procs[0]?.priority ?? 999, processes: [] };
       entry.processes.push(...procs);
@@ -619,7 +622,8 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
   }
 
   #readinessCheckOf(p: SupervisedProcess): ReadinessCheck | undefined {
-    return this.#options.readiness?.[p.config.programName] ?? p.config.ready ?? undefined;
+    const name = p.config.programName;
+    return this.#options.readiness?.[name] ?? this.#codeReadiness.get(name) ?? p.config.ready ?? undefined;
   }
 
   #startReadiness(p: SupervisedProcess, pid: number, check: ReadinessCheck): void {

@@ -137,9 +137,10 @@ describe('readiness', () => {
     expect(names(events, 'PROCESS_READY')).toEqual(['db', 'db']);
   });
 
-  it('READY from a TCP port accepting connections, and from a command or function', async () => {
+  it('READY from a TCP port accepting connections, and from a command, a function or a RegExp', async () => {
     const port = await freePort();
-    const { sup } = start([
+    let fnCalls = 0;
+    const { sup, events } = start([
       {
         name: 'net',
         command: [PROG, 'sleep:200', `listen:${port}`, 'forever'],
@@ -151,7 +152,13 @@ describe('readiness', () => {
         name: 'fn',
         command: [PROG, 'forever'],
         startsecs: 0,
-        ready: { kind: 'function', check: ({ pid }) => pid > 0, description: 'pid known' },
+        ready: { kind: 'function', check: ({ pid }) => pid > 0 && ++fnCalls >= 3, description: 'third call' },
+      },
+      {
+        name: 'rx',
+        command: [PROG, 'print:Service UP', 'forever'],
+        startsecs: 0,
+        ready: { kind: 'log', pattern: /service up/i },
       },
     ]);
     const net = await sup.waitReady('net', { timeoutMs: 15_000 });
@@ -160,6 +167,9 @@ describe('readiness', () => {
     await expect.poll(() => sup.tail('net'), { timeout: 10_000 }).toContain(`listening ${port}`);
     await sup.waitReady('cmd', { timeoutMs: 15_000 });
     await sup.waitReady('fn', { timeoutMs: 15_000 });
+    expect(fnCalls).toBe(3);
+    await sup.waitReady('rx', { timeoutMs: 15_000 });
+    expect(events.find((e) => e.type === 'PROCESS_READY' && e.name === 'fn')).toMatchObject({ check: 'third call' });
   });
 
   it('READY from an HTTP endpoint answering 2xx', async () => {
