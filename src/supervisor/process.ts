@@ -274,7 +274,8 @@ export class SupervisedProcess {
       (stub.stdio[3] as NodeJS.WritableStream).end('\n');
     } else {
       // Node has no per-child umask option; spawn() is synchronous and the child inherits the
-      // umask at fork, so set ours around the call (nothing else runs on this thread meanwhile).
+      // umask at fork, so ours is set around the call (only for programs that ask for a umask; a
+      // libuv worker creating a file in those microseconds would see it too).
       const oldUmask = this.config.umask !== null ? process.umask(this.config.umask) : undefined;
       try {
         child = spawn(exec.file, exec.argv.slice(1), {
