@@ -180,7 +180,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
   readonly bus = new EventBus();
   readonly identifier: string;
   readonly logger: SupervisorLogger;
-  readonly childLogDir: string;
+  readonly #childLogDir: string | undefined;
 
   #mood: SupervisorStateName = 'RESTARTING';
   #started = false;
@@ -190,7 +190,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
   readonly #codeDefined: GroupConfig[];
   readonly #groups = new Map<string, GroupRuntime>();
   readonly #options: SupervisorOptions;
-  readonly #privateLogDir: string | undefined;
+  #privateLogDir: string | undefined;
   readonly #autoLogs = new Set<string>();
   readonly #lineHandlers = new Set<(l: LogLine) => void>();
   readonly #pending = new Set<SupervisedProcess>();
@@ -211,12 +211,7 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
     this.identifier = options.identifier ?? cfg?.supervisord.identifier ?? 'supervisor';
     this.logger = options.logger ?? debugLogger;
     this.#env = options.env ?? process.env;
-    if (options.childLogDir) this.childLogDir = options.childLogDir;
-    else if (cfg) this.childLogDir = cfg.supervisord.childlogdir;
-    else {
-      this.#privateLogDir = mkdtempSync(join(tmpdir(), 'mt-supervisor-'));
-      this.childLogDir = this.#privateLogDir;
-    }
+    this.#childLogDir = options.childLogDir ?? cfg?.supervisord.childlogdir;
     this.#codeDefined = this.#codeGroups(options);
     this.#configGroups = this.#validateGroups([...(cfg?.groups ?? []), ...this.#codeDefined]);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -240,6 +235,16 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
       stateChanged: (p, from, to) => this.#stateChanged(p, from, to),
       spawned: (p, pid) => this.#spawned(p, pid),
     };
+  }
+
+  /**
+   * Directory for AUTO child logs: the configured one, else a private temp dir created on first
+   * use (so a constructor that throws on bad input leaves no directory behind) and removed on close.
+   */
+  get childLogDir(): string {
+    if (this.#childLogDir !== undefined) return this.#childLogDir;
+    this.#privateLogDir ??= mkdtempSync(join(tmpdir(), 'mt-supervisor-'));
+    return this.#privateLogDir;
   }
 
   #codeGroups(options: SupervisorOptions): GroupConfig[] {
