@@ -108,7 +108,9 @@ export interface BinaryAttempt {
  * - `MT_BINARY_NOT_FOUND`: no mongod where we looked (and downloading was off or had nothing cached).
  * - `MT_BINARY_UNUSABLE`: a binary exists but `--version` failed (missing shared library, wrong CPU, not MongoDB).
  * - `MT_MONGOS_MISSING`: a sharded topology needs mongos and the binDir or archive has none.
- * - `MT_VERSION_MISMATCH`: a binary's version does not satisfy the requested spec, or mongod and mongos differ.
+ * - `MT_VERSION_MISMATCH`: a binary's version or edition is not the one asked for, or mongod and mongos differ.
+ * - `MT_VERSION_UNSUPPORTED`: a binary (or every release a spec matches) is older than 4.4, the oldest
+ *   server mongo-topology drives (it needs the JSON log 4.4 introduced).
  * - `MT_VERSION_NOT_AVAILABLE`: no release in the version list satisfies the spec.
  * - `MT_PLATFORM_UNSUPPORTED`: the release has no build for this platform/arch/distro.
  * - `MT_VERSION_LIST_FAILED`: the version list (full.json) could not be fetched or is not one, and none is cached.
@@ -124,6 +126,7 @@ export type BinaryErrorCode =
   | 'MT_BINARY_UNUSABLE'
   | 'MT_MONGOS_MISSING'
   | 'MT_VERSION_MISMATCH'
+  | 'MT_VERSION_UNSUPPORTED'
   | 'MT_VERSION_NOT_AVAILABLE'
   | 'MT_PLATFORM_UNSUPPORTED'
   | 'MT_VERSION_LIST_FAILED'

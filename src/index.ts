@@ -44,6 +44,20 @@ export {
   type PlanOptions,
 } from './topology/plan.js';
 export type { ValidationReport, VersionContext } from './topology/validate.js';
+export { resolveBinaries } from './binaries/resolve.js';
+export { downloadBinaries } from './binaries/download.js';
+export type {
+  BinaryEvent,
+  BinaryInfo,
+  BinarySource,
+  BuildInfo,
+  DownloadBinariesOptions,
+  DownloadedBinaries,
+  DownloadOptions,
+  PlatformOverride,
+  ResolveBinariesOptions,
+  ResolvedBinaries,
+} from './binaries/types.js';
 export type { ReplicaSetConfigDocument, ReplicaSetMemberDocument } from './topology/replica-set-config.js';
 export type { TopologyKind } from './topology/shape.js';
 export type {
@@ -78,4 +92,5 @@ export {
   type ConfigProblem,
   type ErrorEvidence,
   type BinaryAttempt,
+  type BinaryErrorCode,
 } from './errors.js';

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseVersionSpec, type VersionSpec } from '../common/version-spec.js';
 import { TopologyConfigError, type BinaryAttempt } from '../errors.js';
 import {
   cacheEntryKey,
@@ -24,8 +25,10 @@ import { exeName, whyNotExecutable } from './locate.js';
 import { withCacheLock } from './lock.js';
 import type { BinaryInfo, DownloadBinariesOptions, DownloadedBinaries, DownloadOptions } from './types.js';
 import { checkBinaryVersion, rememberVersionCheck, type CheckedBinary, type ServerProgram } from './version-check.js';
-import { DEFAULT_VERSION_SPEC, parseVersionSpec, type VersionSpec } from './version-spec.js';
 import { downloadSource, loadVersionList, selectArtifact, type Artifact } from './version-list.js';
+
+/** Used when a download is needed and no version was asked for: the series the project is tested against. */
+export const DEFAULT_VERSION_SPEC = '8.0';
 
 /** Defaults of the numeric options (documented on `DownloadOptions`). */
 export const DOWNLOAD_DEFAULTS = {
@@ -245,6 +248,14 @@ function expectVersion(checked: CheckedBinary, artifact: Artifact, entryDir: str
     throw new BinaryFailure(
       'MT_VERSION_MISMATCH',
       `${checked.path} reports ${checked.program} ${checked.version}, but the version list says the archive holds ${artifact.version}`,
+      { hint: `The mirror serves a mislabelled archive for ${artifact.url}; fix the mirror, then remove ${entryDir}.` },
+    );
+  }
+  if (checked.enterprise !== artifact.enterprise) {
+    const edition = (enterprise: boolean) => (enterprise ? 'an Enterprise' : 'a Community');
+    throw new BinaryFailure(
+      'MT_VERSION_MISMATCH',
+      `${checked.path} is ${edition(checked.enterprise)} build, but the version list says the archive holds ${edition(artifact.enterprise)} build`,
       { hint: `The mirror serves a mislabelled archive for ${artifact.url}; fix the mirror, then remove ${entryDir}.` },
     );
   }

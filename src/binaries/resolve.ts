@@ -9,21 +9,22 @@
 
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { stat } from 'node:fs/promises';
+import {
+  describeSpec,
+  isSupportedServerVersion,
+  MIN_SERVER_VERSION,
+  parseVersionSpec,
+  versionSatisfies,
+  type VersionSpec,
+} from '../common/version-spec.js';
 import type { BinaryAttempt } from '../errors.js';
 import { resolveCacheDir } from './cache.js';
-import { DOWNLOAD_DEFAULTS, obtain, type Trail } from './download.js';
+import { DEFAULT_VERSION_SPEC, DOWNLOAD_DEFAULTS, obtain, type Trail } from './download.js';
 import { emit } from './events.js';
 import { BinaryFailure, toPublicError } from './failure.js';
 import { exeName, findOnPath, whyNotExecutable } from './locate.js';
 import type { BinaryInfo, BinarySource, ResolveBinariesOptions, ResolvedBinaries } from './types.js';
 import { checkBinaryVersion } from './version-check.js';
-import {
-  DEFAULT_VERSION_SPEC,
-  describeSpec,
-  parseVersionSpec,
-  versionSatisfies,
-  type VersionSpec,
-} from './version-spec.js';
 
 /**
  * Finds or downloads the MongoDB binaries a topology needs.
@@ -188,6 +189,7 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
       },
     );
   }
+  if (!isSupportedServerVersion(mongod.version)) throw unsupported(mongodPath, mongod.version);
   if (mongos && mongos.version !== mongod.version) {
     throw new BinaryFailure(
       'MT_VERSION_MISMATCH',
@@ -198,13 +200,33 @@ async function checkPair(mongodPath: string, mongosPath: string | undefined, ctx
       },
     );
   }
-  if (ctx.enterprise === true && !mongod.enterprise) {
-    throw new BinaryFailure('MT_VERSION_MISMATCH', `${mongodPath} is a Community build, but enterprise was asked for`, {
-      reason: 'Community build, wanted Enterprise',
-    });
+  if (ctx.enterprise === true) {
+    const community = [mongod, ...(mongos ? [mongos] : [])].find((c) => !c.enterprise);
+    if (community) {
+      throw new BinaryFailure(
+        'MT_VERSION_MISMATCH',
+        `${community.path} is a Community build, but enterprise was asked for`,
+        {
+          reason: `${community.program} is a Community build, wanted Enterprise`,
+          hint: 'Use a MongoDB Enterprise build (its --version lists the "enterprise" module), or leave out enterprise: true.',
+        },
+      );
+    }
   }
   const info = (c: typeof mongod): BinaryInfo => ({ path: c.path, version: c.version, buildInfo: c.buildInfo });
   return { mongod: info(mongod), mongos: mongos ? info(mongos) : undefined };
+}
+
+/** The rest of the product cannot drive a server without the JSON log (readiness waits for log id 23016). */
+function unsupported(path: string, version: string): BinaryFailure {
+  return new BinaryFailure(
+    'MT_VERSION_UNSUPPORTED',
+    `${path} is MongoDB ${version}, older than ${MIN_SERVER_VERSION}, the oldest server mongo-topology drives`,
+    {
+      reason: `is ${version}, older than ${MIN_SERVER_VERSION}`,
+      hint: `mongo-topology waits for the JSON log that MongoDB ${MIN_SERVER_VERSION} introduced. Use MongoDB ${MIN_SERVER_VERSION} or later (binDir, MONGO_TOPOLOGY_BIN_DIR, PATH), or let it download one.`,
+    },
+  );
 }
 
 /** Adds what to do about a failing explicit source, unless the failure already says. */

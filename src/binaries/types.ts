@@ -115,10 +115,12 @@ export type BinaryEvent =
 /** Options shared by `resolveBinaries` and `downloadBinaries`. */
 export interface DownloadOptions {
   /**
-   * Which MongoDB to use (see `parseVersionSpec`): `8.0.4` exactly, `8.0` / `8.0.x` the newest 8.0
-   * release, `8` / `8.x` / a semver range the newest production release in it, `latest` (also
-   * `stable`, `*`) the newest production release, `rapid` (also `continuous`) the newest including
-   * rapid releases. A leading `v` is ignored. When downloading without a spec: `8.0`.
+   * Which MongoDB to use, in the grammar `.version()` takes: `8.0.4` exactly, `8.0` / `8.0.x` the
+   * newest 8.0 release, `8` / `8.x` / a semver range the newest production release in it, `latest`
+   * (also `stable`, `*`) the newest production release, `rapid` (also `continuous`) the newest
+   * including rapid releases. A leading `v` is ignored. When downloading without a spec: `8.0`.
+   * A spec that admits only servers older than 4.4 is a `TopologyConfigError`, and a binary older
+   * than 4.4 is never used (`MT_VERSION_UNSUPPORTED`).
    */
   readonly version?: string;
   /** Cache root. Default: `$MONGO_TOPOLOGY_CACHE_DIR`, else the user cache dir (`~/.cache/mongo-topology` on Linux). */

@@ -15,7 +15,13 @@ import { emit, type EventSink } from './events.js';
 import { BinaryFailure } from './failure.js';
 import { describeError, fetchBytes, HttpStatusError } from './http.js';
 import type { PlatformOverride } from './types.js';
-import { describeSpec, type VersionSpec } from './version-spec.js';
+import {
+  describeSpec,
+  isSupportedServerVersion,
+  MIN_SERVER_VERSION,
+  versionSatisfies,
+  type VersionSpec,
+} from '../common/version-spec.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -213,23 +219,35 @@ async function writeCachedList(file: string, versions: readonly VersionEntry[]):
   }
 }
 
-/** The release of the list that a spec resolves to: the newest one it admits. */
+/**
+ * The release of the list that a spec resolves to: the newest one it admits. Releases older than
+ * {@link MIN_SERVER_VERSION} are never picked (see `matchesOnlyUnsupported`).
+ */
 export function pickVersion(versions: readonly VersionEntry[], spec: VersionSpec): VersionEntry | undefined {
+  return admittedBy(versions, spec).filter((v) => isSupportedServerVersion(v.version))[0];
+}
+
+/** True when releases in the list match the spec, but every one is older than {@link MIN_SERVER_VERSION}. */
+function matchesOnlyUnsupported(versions: readonly VersionEntry[], spec: VersionSpec): boolean {
+  const admitted = admittedBy(versions, spec);
+  return admitted.length > 0 && !admitted.some((v) => isSupportedServerVersion(v.version));
+}
+
+/** The releases with downloads that a spec admits, newest first. */
+function admittedBy(versions: readonly VersionEntry[], spec: VersionSpec): VersionEntry[] {
   const admitted = versions.filter((v) => {
     if (v.downloads.length === 0 || semver.valid(v.version) === null) return false;
-    switch (spec.kind) {
-      case 'exact':
-        return v.version === spec.version;
-      case 'range':
-        return semver.satisfies(v.version, spec.range) && (!spec.productionOnly || v.production_release === true);
-      case 'latest':
-        return (
-          semver.prerelease(v.version) === null &&
-          (v.production_release === true || (spec.channel === 'rapid' && v.continuous_release === true))
-        );
+    // Which release a channel means depends on the list's release flags, not on the version alone.
+    if (spec.kind === 'latest') {
+      return (
+        semver.prerelease(v.version) === null &&
+        (v.production_release === true || (spec.channel === 'rapid' && v.continuous_release === true))
+      );
     }
+    const productionOnly = spec.kind === 'range' && spec.productionOnly;
+    return versionSatisfies(v.version, spec) === true && (!productionOnly || v.production_release === true);
   });
-  return admitted.sort((a, b) => semver.rcompare(a.version, b.version))[0];
+  return admitted.sort((a, b) => semver.rcompare(a.version, b.version));
 }
 
 /** The archive chosen for this platform. */
@@ -260,6 +278,16 @@ let selectQueue: Promise<unknown> = Promise.resolve();
  */
 export async function selectArtifact(list: VersionList, spec: VersionSpec, options: SelectOptions): Promise<Artifact> {
   const release = pickVersion(list.versions, spec);
+  if (!release && matchesOnlyUnsupported(list.versions, spec)) {
+    throw new BinaryFailure(
+      'MT_VERSION_UNSUPPORTED',
+      `Every MongoDB release in ${list.url} that matches ${describeSpec(spec)} is older than ${MIN_SERVER_VERSION}, the oldest server mongo-topology drives`,
+      {
+        hint: `mongo-topology waits for the JSON log that MongoDB ${MIN_SERVER_VERSION} introduced. Ask for ${MIN_SERVER_VERSION} or later.`,
+        reason: `only releases older than ${MIN_SERVER_VERSION} match ${spec.raw}`,
+      },
+    );
+  }
   if (!release) {
     throw new BinaryFailure(
       'MT_VERSION_NOT_AVAILABLE',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import semver from 'semver';
 import type { ConfigProblem } from '../errors.js';
 import { throwProblems, validateDefinition } from '../topology/validate.js';
-import { MIN_SERVER_VERSION, versionInSpan } from '../topology/version.js';
+import { isSupportedServerVersion, MIN_SERVER_VERSION } from '../common/version-spec.js';
 import type { ClusterPlan } from '../topology/plan.js';
 import { renderIni, type IniFileSpec } from '../supervisor/config/index.js';
 import { renderServerConfig } from './server-config.js';
@@ -61,7 +61,7 @@ export function renderServerFiles(plan: ClusterPlan, options: RenderServerOption
  */
 function checkForVersion(plan: ClusterPlan, serverVersion: string): void {
   const problems: ConfigProblem[] = [];
-  if (semver.valid(serverVersion) === null || !versionInSpan(serverVersion, { since: MIN_SERVER_VERSION })) {
+  if (semver.valid(serverVersion) === null || !isSupportedServerVersion(serverVersion)) {
     problems.push({
       path: 'serverVersion',
       message: `"${serverVersion}" is not a server version of ${MIN_SERVER_VERSION} or later, such as 8.0.4`,

@@ -285,7 +285,8 @@ export class TopologySpec {
    * semver range, or `stable`/`latest`/`rapid`/`continuous`; `{ enterprise: true }` for MongoDB
    * Enterprise builds. With `.binDir()` too, the binaries found there must match it.
    *
-   * @throws TopologyConfigError on a spec that is not a version, or asks for servers before 4.4.
+   * @throws TopologyConfigError on a spec that is not a version, or admits only servers older than 4.4
+   *   (mongo-topology waits for the JSON log that 4.4 introduced).
    * @example
    * ```ts
    * cluster().replicaSet(3).version('8.0');

@@ -43,15 +43,7 @@ export {
 } from './replica-set-config.js';
 export { SERVER_PARAMETERS, checkParameter, type ParameterSupport, type ParameterCheck } from './server-parameters.js';
 export { parseServerArgs, type ServerOption, type ParsedArgs } from './server-flags.js';
-export {
-  parseVersionSpec,
-  versionInSpan,
-  specMayBeIn,
-  MIN_SERVER_VERSION,
-  VERSION_KEYWORDS,
-  type VersionSpec,
-  type VersionSpan,
-} from './version.js';
+// Version specs and spans are shared with src/binaries: src/common/version-spec.ts.
 export * from './names.js';
 export type * from './types.js';
 export { MONGOD_ROLES } from './types.js';

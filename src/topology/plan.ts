@@ -31,7 +31,13 @@ import type {
   ServerParameterValue,
 } from './types.js';
 import { appliesTo, Findings, checkPath, throwProblems, validateDefinition } from './validate.js';
-import { MIN_SERVER_VERSION, parseVersionSpec, versionInSpan, type VersionSpec } from './version.js';
+import {
+  isSupportedServerVersion,
+  MIN_SERVER_VERSION,
+  tryParseVersionSpec,
+  versionSatisfies,
+  type VersionSpec,
+} from '../common/version-spec.js';
 
 const debug = createDebug('mongo-topology:plan');
 
@@ -321,24 +327,20 @@ export async function findPortConflicts(p: ClusterPlan): Promise<PortConflict[]>
 // ------------------------------------------------------------------------------------------------
 
 function checkServerVersion(f: Findings, version: string, specRaw: string | undefined): void {
-  const v = semver.valid(version);
-  if (v === null) {
+  if (semver.valid(version) === null) {
     f.problem('serverVersion', `"${version}" is not a server version such as 8.0.4`);
     return;
   }
-  if (!versionInSpan(v, { since: MIN_SERVER_VERSION })) {
+  if (!isSupportedServerVersion(version)) {
     f.problem(
       'serverVersion',
       `server ${version} is older than ${MIN_SERVER_VERSION}, which mongo-topology does not support`,
     );
   }
   if (specRaw !== undefined) {
-    const spec = parseVersionSpec(specRaw);
-    if (!('problem' in spec) && spec.range !== undefined) {
-      const c = semver.coerce(v)!.version;
-      if (!semver.satisfies(c, spec.range, { includePrerelease: true })) {
-        f.problem('serverVersion', `server ${version} does not match .version('${specRaw}')`);
-      }
+    const spec = tryParseVersionSpec(specRaw);
+    if (!('problem' in spec) && versionSatisfies(version, spec) === false) {
+      f.problem('serverVersion', `server ${version} does not match .version('${specRaw}')`);
     }
   }
 }
@@ -423,7 +425,7 @@ function userServerOptions(
 function assemble(inputs: Inputs): ClusterPlan {
   const { def, clusterDir } = inputs;
   const shape = resolveShape(def);
-  const specParsed = def.version !== undefined ? parseVersionSpec(def.version) : undefined;
+  const specParsed = def.version !== undefined ? tryParseVersionSpec(def.version) : undefined;
   const spec = specParsed && !('problem' in specParsed) ? specParsed : undefined;
   const version = {
     ...(inputs.serverVersion !== undefined ? { exact: inputs.serverVersion } : {}),

@@ -5,7 +5,7 @@
 
 import { effectivePriority } from './shape.js';
 import type { MemberOptions, ReplicaSetSettings } from './types.js';
-import { specMayBeIn, versionInSpan, type VersionSpec } from './version.js';
+import { specMayBeIn, versionInSpan, type VersionSpec } from '../common/version-spec.js';
 
 /** One member document. */
 export interface ReplicaSetMemberDocument {
@@ -40,7 +40,7 @@ export interface ReplicaSetConfigDocument {
 export function usesSlaveDelay(version: { readonly exact?: string; readonly spec?: VersionSpec }): boolean {
   const from50 = { since: '5.0' };
   if (version.exact !== undefined) return !versionInSpan(version.exact, from50);
-  return version.spec?.range !== undefined && !specMayBeIn(version.spec, from50);
+  return version.spec !== undefined && !specMayBeIn(version.spec, from50);
 }
 
 /** Builds the `replSetInitiate` document of a set. */

@@ -8,7 +8,7 @@
 // (reference/mongod-behaviour.md §5.1).
 
 import type { ServerParameters, ServerParameterValue } from './types.js';
-import type { VersionSpan } from './version.js';
+import type { VersionSpan } from '../common/version-spec.js';
 
 type Binary = 'mongod' | 'mongos';
 type FlagType = 'flag' | 'bool' | 'int' | 'float' | 'string' | 'enum';

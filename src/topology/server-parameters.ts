@@ -8,7 +8,13 @@
 // shutdownTimeoutMillisForSignaledShutdown).
 
 import type { ServerParameterValue } from './types.js';
-import { describeSpan, specMayBeIn, versionInSpan, type VersionSpan, type VersionSpec } from './version.js';
+import {
+  describeSpan,
+  specMayBeIn,
+  versionInSpan,
+  type VersionSpan,
+  type VersionSpec,
+} from '../common/version-spec.js';
 
 /** The versions of each binary that know a parameter. A missing binary key means that binary never knows it. */
 export interface ParameterSupport {

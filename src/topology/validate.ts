@@ -32,7 +32,13 @@ import type {
   TimeoutOptions,
 } from './types.js';
 import { MONGOD_ROLES } from './types.js';
-import { describeSpan, parseVersionSpec, specMayBeIn, versionInSpan, type VersionSpec } from './version.js';
+import {
+  describeSpan,
+  specMayBeIn,
+  tryParseVersionSpec,
+  versionInSpan,
+  type VersionSpec,
+} from '../common/version-spec.js';
 
 /** mongod's limits (reference/mongod-behaviour.md §3.3; `repl_set_config.h`). */
 export const MAX_MEMBERS = 50;
@@ -322,7 +328,7 @@ export function checkVersion(f: Findings, value: unknown, path: string): Version
     f.problem(path, 'must be a string such as "8.0" or "stable"');
     return undefined;
   }
-  const parsed = parseVersionSpec(value);
+  const parsed = tryParseVersionSpec(value);
   if ('problem' in parsed) {
     f.problem(path, parsed.problem);
     return undefined;

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheEntryKey, writeManifest } from '../../../src/binaries/cache.js';
 import {
+  downloadBinaries,
   resolveBinaries,
   type BinaryEvent,
   type ResolveBinariesOptions,
@@ -19,9 +20,12 @@ import { clearVersionCheckMemory } from '../../../src/binaries/version-check.js'
 import { versionListFile } from '../../../src/binaries/version-list.js';
 import { BinaryResolutionError, TopologyConfigError } from '../../../src/errors.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import * as root from '../../../src/index.js';
+import { MONGOS_4_2 } from './version-outputs.js';
 
 let tmp: string;
 let events: BinaryEvent[];
+type Edition = 'community' | 'enterprise';
 
 beforeEach(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'mt-bin-resolve-'));
@@ -44,6 +48,8 @@ interface FakeServer {
   readonly mongos?: string | false;
   /** Replace the whole script body (after the run counter). */
   readonly mongodBody?: string;
+  /** Which binaries are Enterprise builds (`modules: ["enterprise"]`); Community by default. */
+  readonly enterprise?: { readonly mongod?: boolean; readonly mongos?: boolean };
 }
 
 /** A directory with /bin/sh stand-ins for mongod/mongos that print real-looking `--version` output. */
@@ -57,7 +63,7 @@ async function fakeServerDir(name: string, spec: FakeServer): Promise<string> {
       {
         version,
         gitVersion: 'f'.repeat(40),
-        modules: [],
+        modules: spec.enterprise?.[program] ? ['enterprise'] : [],
         allocator: 'tcmalloc-google',
         environment: { distmod: 'ubuntu2404' },
       },
@@ -105,11 +111,20 @@ async function failure(p: Promise<unknown>): Promise<BinaryResolutionError> {
   return e as BinaryResolutionError;
 }
 
-/** A cache entry and a fresh version list for it, as a previous download would have left them. */
-async function seedCache(version: string): Promise<string> {
+/**
+ * A cache entry and a fresh version list for it, as a previous download would have left them.
+ * `edition` is what the version list says the archive is; `binaries` what its binaries report.
+ */
+async function seedCache(
+  version: string,
+  { edition = 'community', binaries = edition }: { edition?: Edition; binaries?: Edition } = {},
+): Promise<string> {
   const cacheDir = join(tmp, 'cache');
   const target = 'ubuntu2404';
-  const archiveUrl = `https://fastdl.mongodb.org/linux/mongodb-linux-x86_64-${target}-${version}.tgz`;
+  const enterprise = edition === 'enterprise';
+  const archiveUrl = enterprise
+    ? `https://downloads.mongodb.com/linux/mongodb-linux-x86_64-enterprise-${target}-${version}.tgz`
+    : `https://fastdl.mongodb.org/linux/mongodb-linux-x86_64-${target}-${version}.tgz`;
   const sha256 = 'd'.repeat(64);
   const listFile = versionListFile(cacheDir, 'http://127.0.0.1:9/full.json');
   await mkdir(dirname(listFile), { recursive: true });
@@ -118,22 +133,33 @@ async function seedCache(version: string): Promise<string> {
       {
         version,
         production_release: true,
-        downloads: [{ edition: 'targeted', target, arch: 'x86_64', archive: { url: archiveUrl, sha256 } }],
+        downloads: [
+          {
+            edition: enterprise ? 'enterprise' : 'targeted',
+            target,
+            arch: 'x86_64',
+            archive: { url: archiveUrl, sha256 },
+          },
+        ],
       },
     ],
   };
   await writeFile(listFile, gzipSync(JSON.stringify(list)), { mode: 0o644 });
-  const key = cacheEntryKey({ version, target, arch: 'x86_64', enterprise: false });
+  const key = cacheEntryKey({ version, target, arch: 'x86_64', enterprise });
   const entry = join(cacheDir, 'mongodb', key);
   await mkdir(dirname(entry), { recursive: true });
-  const bin = await fakeServerDir(join('cache', 'mongodb', key, 'bin'), { mongod: version });
+  const builtAs = binaries === 'enterprise';
+  const bin = await fakeServerDir(join('cache', 'mongodb', key, 'bin'), {
+    mongod: version,
+    enterprise: { mongod: builtAs, mongos: builtAs },
+  });
   const size = async (p: string) => (await readFile(join(bin, p))).length;
   await writeManifest(entry, {
     schema: 1,
     version,
     target,
     arch: 'x86_64',
-    enterprise: false,
+    enterprise,
     url: archiveUrl,
     downloadedFrom: archiveUrl,
     sha256,
@@ -318,7 +344,13 @@ describe('explicit binDir that does not fit is an error', () => {
 
   it('a Community build when Enterprise was asked: MT_VERSION_MISMATCH', async () => {
     const bin = await fakeServerDir('bin', {});
-    expect((await failure(resolveBinaries(opts({ binDir: bin, enterprise: true })))).code).toBe('MT_VERSION_MISMATCH');
+    const e = await failure(resolveBinaries(opts({ binDir: bin, enterprise: true })));
+    expect(e.code).toBe('MT_VERSION_MISMATCH');
+    expect(e.message.split('\n')[0]).toBe(`${join(bin, 'mongod')} is a Community build, but enterprise was asked for`);
+    expect(e.attempts).toEqual([
+      { source: 'binDir', location: bin, reason: 'mongod is a Community build, wanted Enterprise' },
+    ]);
+    expect(e.hint).toMatch(/^Use a MongoDB Enterprise build/);
   });
 
   it('a binary that does not run here: MT_BINARY_UNUSABLE naming the missing library', async () => {
@@ -358,6 +390,143 @@ describe('explicit binDir that does not fit is an error', () => {
     expect(e.message).toContain('--version did not finish within 300ms');
     expect(Date.now() - started).toBeLessThan(8_000);
     await expectNoProcesses(tmp, 5_000); // the sh and its sleep
+  });
+});
+
+describe('enterprise: true is honoured wherever the binaries come from', () => {
+  it('binDir: mongod and mongos must both be Enterprise builds', async () => {
+    const both = await fakeServerDir('both', { enterprise: { mongod: true, mongos: true } });
+    expect(await resolveBinaries(opts({ binDir: both, enterprise: true, requireMongos: true }))).toMatchObject({
+      source: 'binDir',
+      mongod: { buildInfo: { modules: ['enterprise'] } },
+      mongos: { buildInfo: { modules: ['enterprise'] } },
+    });
+    const mixed = await fakeServerDir('mixed', { enterprise: { mongod: true } });
+    expect(await resolveBinaries(opts({ binDir: mixed, enterprise: true }))).toMatchObject({ source: 'binDir' });
+    const e = await failure(resolveBinaries(opts({ binDir: mixed, enterprise: true, requireMongos: true })));
+    expect(e.code).toBe('MT_VERSION_MISMATCH');
+    expect(e.message.split('\n')[0]).toBe(
+      `${join(mixed, 'mongos')} is a Community build, but enterprise was asked for`,
+    );
+    expect(e.attempts[0]?.reason).toBe('mongos is a Community build, wanted Enterprise');
+  });
+
+  it('PATH: a Community build is skipped (reported), the Enterprise entry of the cache is used', async () => {
+    const bin = await seedCache('8.0.4', { edition: 'enterprise' });
+    const community = await fakeServerDir('community', {});
+    const r = await resolveBinaries(
+      opts({ env: { PATH: community }, enterprise: true, version: '8.0', platform: linuxUbuntu }),
+    );
+    expect(r).toMatchObject({ source: 'cache', binDir: bin, mongod: { buildInfo: { modules: ['enterprise'] } } });
+    expect(events.find((e) => e.type === 'attempt-skipped')).toMatchObject({
+      source: 'PATH',
+      reason: 'mongod is a Community build, wanted Enterprise',
+    });
+  });
+
+  it('cache: the edition is part of the entry, so a Community request does not take the Enterprise entry', async () => {
+    await seedCache('8.0.4', { edition: 'enterprise' });
+    const e = await failure(resolveBinaries(opts({ version: '8.0', platform: linuxUbuntu, download: false })));
+    expect(e.code).toBe('MT_PLATFORM_UNSUPPORTED'); // the seeded list has only the Enterprise build
+    expect(e.message).toContain('No community build of MongoDB 8.0.4');
+  });
+
+  it('cache: an entry whose binaries are not the edition the list names is refused as mislabelled', async () => {
+    await seedCache('8.0.4', { edition: 'enterprise', binaries: 'community' });
+    const e = await failure(resolveBinaries(opts({ version: '8.0', platform: linuxUbuntu, enterprise: true })));
+    expect(e.code).toBe('MT_VERSION_MISMATCH');
+    expect(e.message).toMatch(/is a Community build, but the version list says the archive holds an Enterprise build/);
+    expect(e.hint).toMatch(/mislabelled archive/);
+  });
+});
+
+describe('from the package root', () => {
+  it("a topology definition's version, enterprise and binDir are resolveBinaries options as they are", async () => {
+    const community = await fakeServerDir('community', {});
+    const asEnterprise = root.cluster().replicaSet(3).version('8.0', { enterprise: true }).binDir(community).definition;
+    const options: root.ResolveBinariesOptions = opts({
+      version: asEnterprise.version,
+      enterprise: asEnterprise.enterprise,
+      binDir: asEnterprise.binDir,
+    });
+    const e = await failure(root.resolveBinaries(options));
+    expect(e).toBeInstanceOf(root.BinaryResolutionError);
+    expect(e.code).toBe<root.BinaryErrorCode>('MT_VERSION_MISMATCH');
+    const plain = root.cluster().version('8.0').binDir(community).definition;
+    const r: root.ResolvedBinaries = await root.resolveBinaries(
+      opts({ version: plain.version, enterprise: plain.enterprise, binDir: plain.binDir }),
+    );
+    expect(r).toMatchObject({ source: 'binDir', mongod: { version: '8.0.4' } });
+  });
+
+  it('downloadBinaries checks the spec before any network access', async () => {
+    const seen: root.BinaryEvent[] = [];
+    const options: root.DownloadBinariesOptions = opts({ version: '8.0-latest', onEvent: (e) => seen.push(e) });
+    await expect(root.downloadBinaries(options)).rejects.toBeInstanceOf(root.TopologyConfigError);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('servers older than 4.4 (no JSON log, so nothing downstream can drive them)', () => {
+  // A 4.2 mongod prints its build info as plain lines, not JSON.
+  const mongod42 = `cat <<'EOF'\n${MONGOS_4_2.replace('mongos version v4.2.9', 'db version v4.2.24')}EOF`;
+
+  it('a spec that admits only older servers is a config error before anything runs', async () => {
+    const bin = await fakeServerDir('bin', {});
+    for (const version of ['4.2', '4.0.28', '<4.4']) {
+      const resolving = resolveBinaries(opts({ binDir: bin, version })).catch((e: unknown) => e);
+      const downloading = downloadBinaries(opts({ version })).catch((e: unknown) => e);
+      for (const e of [await resolving, await downloading]) {
+        expect(e).toBeInstanceOf(TopologyConfigError);
+        expect((e as TopologyConfigError).problems[0]?.message).toMatch(/older than 4\.4\.0/);
+      }
+    }
+    expect(await runs(bin, 'mongod')).toBe(0);
+    expect(existsSync(join(tmp, 'cache'))).toBe(false);
+  });
+
+  it('an older mongod in binDir or MONGO_TOPOLOGY_BIN_DIR: MT_VERSION_UNSUPPORTED, with or without a spec', async () => {
+    const bin = await fakeServerDir('bin', { mongodBody: mongod42 });
+    for (const version of [undefined, '>=4.0']) {
+      const e = await failure(resolveBinaries(opts({ binDir: bin, version })));
+      expect(e.code).toBe('MT_VERSION_UNSUPPORTED');
+      expect(e.message.split('\n')[0]).toBe(
+        `${join(bin, 'mongod')} is MongoDB 4.2.24, older than 4.4.0, the oldest server mongo-topology drives`,
+      );
+      expect(e.attempts).toEqual([{ source: 'binDir', location: bin, reason: 'is 4.2.24, older than 4.4.0' }]);
+      expect(e.hint).toMatch(/JSON log that MongoDB 4\.4\.0 introduced. Use MongoDB 4\.4\.0 or later/);
+    }
+    const viaEnv = await failure(resolveBinaries(opts({ env: { MONGO_TOPOLOGY_BIN_DIR: bin } })));
+    expect(viaEnv.code).toBe('MT_VERSION_UNSUPPORTED');
+    expect(viaEnv.attempts[0]).toMatchObject({ source: 'env', reason: 'is 4.2.24, older than 4.4.0' });
+  });
+
+  it('asking for a version the binary is not still says so first', async () => {
+    const bin = await fakeServerDir('bin', { mongodBody: mongod42 });
+    expect((await failure(resolveBinaries(opts({ binDir: bin, version: '8.0' })))).code).toBe('MT_VERSION_MISMATCH');
+  });
+
+  it('an older mongod on PATH is skipped (reported) and resolution goes on to the cache', async () => {
+    await seedCache('8.0.4');
+    const old = await fakeServerDir('old', { mongodBody: mongod42 });
+    const r = await resolveBinaries(opts({ env: { PATH: old }, platform: linuxUbuntu }));
+    expect(r).toMatchObject({ source: 'cache', mongod: { version: '8.0.4' } });
+    expect(events.find((e) => e.type === 'attempt-skipped')).toEqual({
+      type: 'attempt-skipped',
+      source: 'PATH',
+      location: join(old, 'mongod'),
+      reason: 'is 4.2.24, older than 4.4.0',
+    });
+  });
+
+  it('4.4 itself, and its release candidates, are accepted', async () => {
+    const bin = await fakeServerDir('bin', { mongod: '4.4.0' });
+    expect(await resolveBinaries(opts({ binDir: bin, requireMongos: true }))).toMatchObject({
+      mongod: { version: '4.4.0' },
+      mongos: { version: '4.4.0' },
+    });
+    const rc = await fakeServerDir('rc', { mongod: '4.4.0-rc13' });
+    expect((await resolveBinaries(opts({ binDir: rc, version: '4.4.0-rc13' }))).mongod.version).toBe('4.4.0-rc13');
   });
 });
 

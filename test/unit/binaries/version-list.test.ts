@@ -13,7 +13,7 @@ import {
   versionListFile,
   type VersionEntry,
 } from '../../../src/binaries/version-list.js';
-import { parseVersionSpec } from '../../../src/binaries/version-spec.js';
+import { parseVersionSpec } from '../../../src/common/version-spec.js';
 import { TopologyConfigError } from '../../../src/errors.js';
 import { expectRemoved } from '../../helpers/leaks.js';
 
@@ -67,6 +67,15 @@ describe('pickVersion', () => {
     expect(pickVersion(VERSIONS, parseVersionSpec('6.0'))).toBeUndefined();
     expect(pickVersion(VERSIONS, parseVersionSpec('9.0.0'))).toBeUndefined();
   });
+
+  it('never picks a release older than 4.4, even when the spec admits one', () => {
+    const old = [release('4.4.0'), release('4.2.24'), release('4.0.28')];
+    expect(pickVersion(old, parseVersionSpec('<4.4.1'))?.version).toBe('4.4.0');
+    expect(pickVersion(old, parseVersionSpec('>=4.0 <4.4.1'))?.version).toBe('4.4.0');
+    expect(pickVersion(old.slice(1), parseVersionSpec('<4.4.1'))).toBeUndefined();
+    expect(pickVersion(old.slice(1), parseVersionSpec('>=4.0'))).toBeUndefined();
+    expect(pickVersion([...old, release('8.0.4')], parseVersionSpec('4.2 || 8.0'))?.version).toBe('8.0.4');
+  });
 });
 
 describe('mirror and version list URL', () => {
@@ -108,6 +117,7 @@ describe('mirror and version list URL', () => {
 });
 
 describe('selectArtifact (from a cached list, no network)', () => {
+  const linuxUbuntu = { os: 'linux', arch: 'x64', distro: 'ubuntu2404' };
   let tmp: string;
   const url = 'http://127.0.0.1:9/full.json'; // nothing listens there: any fetch would fail the test
   beforeEach(async () => {
@@ -161,6 +171,29 @@ describe('selectArtifact (from a cached list, no network)', () => {
       message: `No community build of MongoDB 8.0.4 for win32 x64 in ${url}`,
       details: { hint: expect.stringContaining('ubuntu2404 (x86_64), debian12 (x86_64), ubuntu2404 (aarch64)') },
     });
+  });
+
+  it('a spec that only releases older than 4.4 match is MT_VERSION_UNSUPPORTED, not a silent pick', async () => {
+    const oldUrl = 'http://127.0.0.1:9/old/full.json';
+    const file = versionListFile(tmp, oldUrl);
+    await mkdir(dirname(file), { recursive: true });
+    const versions = [release('4.2.24'), release('4.0.28'), release('8.0.4')];
+    await writeFile(file, gzipSync(JSON.stringify({ versions })), { mode: 0o644 });
+    const l = await loadVersionList({ url: oldUrl, cacheDir: tmp, maxAgeMs: 60_000, offline: false, timeoutMs: 1000 });
+    await expect(
+      selectArtifact(l!, parseVersionSpec('<4.4.1'), { platform: linuxUbuntu, enterprise: false }),
+    ).rejects.toMatchObject({
+      code: 'MT_VERSION_UNSUPPORTED',
+      message: `Every MongoDB release in ${oldUrl} that matches <4.4.1 (newest production release in <4.4.1) is older than 4.4.0, the oldest server mongo-topology drives`,
+      details: {
+        reason: 'only releases older than 4.4.0 match <4.4.1',
+        hint: expect.stringContaining('Ask for 4.4.0 or later'),
+      },
+    });
+    // a spec nothing matches at all is still MT_VERSION_NOT_AVAILABLE
+    await expect(
+      selectArtifact(l!, parseVersionSpec('4.4'), { platform: linuxUbuntu, enterprise: false }),
+    ).rejects.toMatchObject({ code: 'MT_VERSION_NOT_AVAILABLE' });
   });
 
   it('uses a stale list when the network fails, and says so', async () => {

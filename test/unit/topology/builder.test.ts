@@ -367,6 +367,20 @@ describe('misuse throws at the call, with paths', () => {
     );
   });
 
+  it('refuses a version spec that admits only servers older than 4.4, and nothing else', () => {
+    for (const v of ['4.2', '4.2.24', '3.6.x', '<4.4', '>=4.0 <4.4']) {
+      expect(problemsOf(() => cluster().replicaSet(3).version(v))).toEqual([
+        {
+          path: 'version',
+          message: `"${v}" asks only for servers older than 4.4.0, which mongo-topology does not support (it needs the JSON log 4.4.0 introduced); ask for 4.4.0 or later`,
+        },
+      ]);
+    }
+    for (const v of ['4.4', '4.4.0', '4.4.0-rc1', '>=4.0', '4', '<4.4.1']) {
+      expect(cluster().version(v).definition.version).toBe(v);
+    }
+  });
+
   it('rejects bad knobs', () => {
     expect(problemsOf(() => cluster().version('eight'))[0].path).toBe('version');
     expect(problemsOf(() => cluster().version('4.2'))[0].message).toMatch(/older than 4.4.0/);

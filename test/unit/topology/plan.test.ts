@@ -257,6 +257,15 @@ describe('plan: errors and ports', () => {
       (e) => e,
     );
     expect((mismatch as TopologyConfigError).problems[0].message).toBe("server 8.0.4 does not match .version('7.0')");
+    // as binary resolution judges it: a release candidate is not its release, but is the rc asked for
+    const rc = await plan(cluster().version('8.0'), opts(new FakePorts(), { serverVersion: '8.0.0-rc9' })).catch(
+      (e) => e,
+    );
+    expect((rc as TopologyConfigError).problems[0].message).toBe("server 8.0.0-rc9 does not match .version('8.0')");
+    const exactRc = await plan(cluster().version('8.0.0-rc9'), opts(new FakePorts(), { serverVersion: '8.0.0-rc9' }));
+    expect(exactRc.serverVersion).toBe('8.0.0-rc9');
+    const vendor = await plan(cluster().version('7.0'), opts(new FakePorts(), { serverVersion: '7.0.14-8' }));
+    expect(vendor.serverVersion).toBe('7.0.14-8');
     const unknownParam = await plan(
       cluster().setParameters({ shutdownTimeoutMillisForSignaledShutdown: 5 }),
       opts(new FakePorts(), { serverVersion: '4.4.29' }),
