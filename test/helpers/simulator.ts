@@ -470,6 +470,12 @@ export interface ClusterOptions {
   readonly env?: Record<string, string>;
   /** Run addShard for every shard through the first router. @default true */
   readonly addShards?: boolean;
+  /** `--keyFile` for every process (mongod and mongos). */
+  readonly keyFile?: string;
+}
+
+function withKeyFile(opts: ClusterOptions, args: readonly string[] | undefined): readonly string[] {
+  return [...(args ?? []), ...(opts.keyFile ? ['--keyFile', opts.keyFile] : [])];
 }
 
 /** A sharded cluster of simulated processes: config set `cfg`, shard sets `sh0`, `sh1`, ..., routers. */
@@ -500,7 +506,7 @@ export class SimCluster {
     const r = await startMongos({
       dir: join(this.opts.dir, `mongos${this.routers.length}`),
       configdb: this.config.connectionString,
-      args: [...(this.opts.mongosArgs ?? []), ...args],
+      args: [...withKeyFile(this.opts, this.opts.mongosArgs), ...args],
       env: this.opts.env,
     });
     this.routers.push(r);
@@ -541,7 +547,7 @@ export async function startShardedCluster(opts: ClusterOptions): Promise<SimClus
           configsvr: true,
           members: opts.configMembers ?? 1,
           settings,
-          args: opts.args,
+          args: withKeyFile(opts, opts.args),
           env: opts.env,
         }).then(track),
         ...Array.from({ length: opts.shards ?? 2 }, (_, i) =>
@@ -551,7 +557,7 @@ export async function startShardedCluster(opts: ClusterOptions): Promise<SimClus
             shardsvr: true,
             members: opts.shardMembers ?? 1,
             settings,
-            args: opts.args,
+            args: withKeyFile(opts, opts.args),
             env: opts.env,
           }).then(track),
         ),
@@ -563,7 +569,7 @@ export async function startShardedCluster(opts: ClusterOptions): Promise<SimClus
         startMongos({
           dir: join(opts.dir, `mongos${i}`),
           configdb: config.connectionString,
-          args: opts.mongosArgs,
+          args: withKeyFile(opts, opts.mongosArgs),
           env: opts.env,
         }).then(track),
       ),
