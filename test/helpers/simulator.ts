@@ -116,10 +116,10 @@ export class SimNode {
       ...(opts.replSet ? ['--replSet', opts.replSet] : []),
       ...(opts.args ?? []),
     ];
-    // cwd in the node's dir, so a router (which has no dbPath in its argv) still carries the test's marker.
+    // A router runs in its node's dir: with no dbPath in its argv, that is what carries the test's marker.
     this.proc = spawn(router ? MONGOS_BIN : MONGOD_BIN, args, {
       env: { ...process.env, ...opts.env },
-      cwd: opts.dir,
+      cwd: router ? opts.dir : undefined,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';
