@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, Long, MongoServerError } from 'mongodb';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import { makeTempDir, removeDir, startNode, type SimNode } from '../../helpers/simulator.js';
+import { pollUntil } from '../../../src/common/async.js';
 
 let dir: string;
 let n: SimNode;
@@ -13,7 +14,7 @@ let client: MongoClient;
 
 beforeAll(async () => {
   dir = makeTempDir();
-  n = await startNode({ dir: join(dir, 'a') });
+  n = await startNode({ dir: join(dir, 'a'), args: ['--setParameter', 'ttlMonitorSleepSecs=1'] });
   client = new MongoClient(`mongodb://${n.host}/?serverSelectionTimeoutMS=15000`);
   await client.connect();
 });
@@ -191,6 +192,30 @@ describe('CRUD', () => {
         .collection<any>('atlascli')
         .countDocuments({ managedClusterType: 'atlasCliLocalDevCluster' }),
     ).toBe(0);
+  });
+});
+
+describe('TTL and explain', () => {
+  it('expires documents through a TTL index', async () => {
+    const c = client.db('ttl').collection<any>('sessions');
+    await c.createIndex({ at: 1 }, { expireAfterSeconds: 1 });
+    await c.insertMany([{ _id: 'old', at: new Date(Date.now() - 60_000) }, { _id: 'new', at: new Date(Date.now() + 3_600_000) }, { _id: 'nodate', at: 'x' }]);
+    await pollUntil(async () => (await c.countDocuments({ _id: 'old' })) === 0, { what: 'the TTL monitor to delete the expired document', timeoutMs: 10_000, intervalMs: 100 });
+    expect((await c.find({}).toArray()).map((d) => d._id).sort()).toEqual(['new', 'nodate']);
+    const idx = await c.listIndexes().toArray();
+    expect(idx[1]).toMatchObject({ key: { at: 1 }, expireAfterSeconds: 1 });
+  });
+
+  it('explains queries with an honest plan', async () => {
+    const c = client.db('ttl').collection<any>('sessions');
+    const byId = await c.find({ _id: 'new' }).explain('executionStats');
+    expect(byId.queryPlanner.winningPlan.stage).toBe('IDHACK');
+    expect(byId.executionStats.nReturned).toBe(1);
+    const scan = await c.find({ at: { $type: 'string' } }).explain('executionStats');
+    expect(scan.queryPlanner).toMatchObject({ namespace: 'ttl.sessions', winningPlan: { stage: 'COLLSCAN' } });
+    expect(scan.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 2 });
+    const none = await client.db('ttl').collection('missing').find({}).explain();
+    expect(none.queryPlanner.winningPlan.stage).toBe('EOF');
   });
 });
 
