@@ -199,8 +199,16 @@ describe('TTL and explain', () => {
   it('expires documents through a TTL index', async () => {
     const c = client.db('ttl').collection<any>('sessions');
     await c.createIndex({ at: 1 }, { expireAfterSeconds: 1 });
-    await c.insertMany([{ _id: 'old', at: new Date(Date.now() - 60_000) }, { _id: 'new', at: new Date(Date.now() + 3_600_000) }, { _id: 'nodate', at: 'x' }]);
-    await pollUntil(async () => (await c.countDocuments({ _id: 'old' })) === 0, { what: 'the TTL monitor to delete the expired document', timeoutMs: 10_000, intervalMs: 100 });
+    await c.insertMany([
+      { _id: 'old', at: new Date(Date.now() - 60_000) },
+      { _id: 'new', at: new Date(Date.now() + 3_600_000) },
+      { _id: 'nodate', at: 'x' },
+    ]);
+    await pollUntil(async () => (await c.countDocuments({ _id: 'old' })) === 0, {
+      what: 'the TTL monitor to delete the expired document',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
     expect((await c.find({}).toArray()).map((d) => d._id).sort()).toEqual(['new', 'nodate']);
     const idx = await c.listIndexes().toArray();
     expect(idx[1]).toMatchObject({ key: { at: 1 }, expireAfterSeconds: 1 });
