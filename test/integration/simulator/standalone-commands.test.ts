@@ -195,6 +195,37 @@ describe('CRUD', () => {
   });
 });
 
+describe('bulkWrite (8.0 command)', () => {
+  it('runs MongoClient.bulkWrite across namespaces with per-operation results', async () => {
+    const r = await client.bulkWrite(
+      [
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 1, v: 1 } },
+        { name: 'insertOne', namespace: 'bw.b', document: { _id: 'x' } },
+        { name: 'updateOne', namespace: 'bw.a', filter: { _id: 1 }, update: { $inc: { v: 1 } } },
+        { name: 'updateOne', namespace: 'bw.a', filter: { _id: 2 }, update: { $set: { v: 9 } }, upsert: true },
+        { name: 'deleteOne', namespace: 'bw.b', filter: { _id: 'x' } },
+      ],
+      { verboseResults: true },
+    );
+    expect(r).toMatchObject({ insertedCount: 2, matchedCount: 1, modifiedCount: 1, upsertedCount: 1, deletedCount: 1 });
+    expect(r.updateResults?.get(3)).toMatchObject({ upsertedId: 2 });
+    expect(await client.db('bw').collection<any>('a').find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, v: 2 },
+      { _id: 2, v: 9 },
+    ]);
+    const failed = await client
+      .bulkWrite([
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 1 } },
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 3 } },
+      ])
+      .catch((e: unknown) => e);
+    expect((failed as { writeErrors: Map<number, { code: number }> }).writeErrors.get(0)).toMatchObject({
+      code: 11000,
+    });
+    expect(await client.db('bw').collection('a').countDocuments({ _id: 3 })).toBe(0);
+  });
+});
+
 describe('TTL and explain', () => {
   it('expires documents through a TTL index', async () => {
     const c = client.db('ttl').collection<any>('sessions');
