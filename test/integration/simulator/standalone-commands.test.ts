@@ -197,7 +197,7 @@ describe('CRUD', () => {
 
 describe('bulkWrite (8.0 command)', () => {
   it('runs MongoClient.bulkWrite across namespaces with per-operation results', async () => {
-    const r = await client.bulkWrite(
+    const r = await client.bulkWrite<any>(
       [
         { name: 'insertOne', namespace: 'bw.a', document: { _id: 1, v: 1 } },
         { name: 'insertOne', namespace: 'bw.b', document: { _id: 'x' } },
@@ -214,7 +214,7 @@ describe('bulkWrite (8.0 command)', () => {
       { _id: 2, v: 9 },
     ]);
     const failed = await client
-      .bulkWrite([
+      .bulkWrite<any>([
         { name: 'insertOne', namespace: 'bw.a', document: { _id: 1 } },
         { name: 'insertOne', namespace: 'bw.a', document: { _id: 3 } },
       ])
@@ -222,7 +222,7 @@ describe('bulkWrite (8.0 command)', () => {
     expect((failed as { writeErrors: Map<number, { code: number }> }).writeErrors.get(0)).toMatchObject({
       code: 11000,
     });
-    expect(await client.db('bw').collection('a').countDocuments({ _id: 3 })).toBe(0);
+    expect(await client.db('bw').collection<any>('a').countDocuments({ _id: 3 })).toBe(0);
   });
 });
 
