@@ -55,6 +55,10 @@ describe('CRUD', () => {
     const up = await c.updateOne({ name: 'eve', age: 50 }, { $set: { role: 'new' } }, { upsert: true });
     expect(up.upsertedCount).toBe(1);
     expect(await c.findOne({ _id: up.upsertedId! })).toMatchObject({ name: 'eve', age: 50, role: 'new' });
+    const repUpsert = await c.replaceOne({ _id: 'r', ignored: 1 }, { name: 'ray' }, { upsert: true });
+    expect(repUpsert.upsertedId).toBe('r');
+    expect(await c.findOne({ _id: 'r' })).toEqual({ _id: 'r', name: 'ray' });
+    await c.deleteOne({ _id: 'r' });
     const rep = await c.replaceOne({ _id: 3 }, { name: 'cy2' });
     expect(rep.modifiedCount).toBe(1);
     expect(await c.findOne({ _id: 3 })).toEqual({ _id: 3, name: 'cy2' });
