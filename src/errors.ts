@@ -103,13 +103,49 @@ export interface BinaryAttempt {
   readonly reason: string;
 }
 
+/**
+ * Why binary resolution failed, one code per failure kind (src/binaries):
+ * - `MT_BINARY_NOT_FOUND`: no mongod where we looked (and downloading was off or had nothing cached).
+ * - `MT_BINARY_UNUSABLE`: a binary exists but `--version` failed (missing shared library, wrong CPU, not MongoDB).
+ * - `MT_MONGOS_MISSING`: a sharded topology needs mongos and the binDir or archive has none.
+ * - `MT_VERSION_MISMATCH`: a binary's version or edition is not the one asked for, or mongod and mongos differ.
+ * - `MT_VERSION_UNSUPPORTED`: a binary (or every release a spec matches) is older than 4.4, the oldest
+ *   server mongo-topology drives (it needs the JSON log 4.4 introduced).
+ * - `MT_VERSION_NOT_AVAILABLE`: no release in the version list satisfies the spec.
+ * - `MT_PLATFORM_UNSUPPORTED`: the release has no build for this platform/arch/distro.
+ * - `MT_VERSION_LIST_FAILED`: the version list (full.json) could not be fetched or is not one, and none is cached.
+ * - `MT_DOWNLOAD_FAILED`: the archive or its checksum file could not be downloaded (HTTP error, network, timeout).
+ * - `MT_CHECKSUM_MISMATCH`: the archive's sha256 differs from the published one.
+ * - `MT_CHECKSUM_UNAVAILABLE`: no sha256 is published for the archive, so it cannot be verified.
+ * - `MT_ARCHIVE_INVALID`: the archive does not extract, or has no `bin/mongod`.
+ * - `MT_LOCK_TIMEOUT`: another process held the download lock past the deadline.
+ * - `MT_CACHE_UNWRITABLE`: the cache directory cannot be created or written.
+ */
+export type BinaryErrorCode =
+  | 'MT_BINARY_NOT_FOUND'
+  | 'MT_BINARY_UNUSABLE'
+  | 'MT_MONGOS_MISSING'
+  | 'MT_VERSION_MISMATCH'
+  | 'MT_VERSION_UNSUPPORTED'
+  | 'MT_VERSION_NOT_AVAILABLE'
+  | 'MT_PLATFORM_UNSUPPORTED'
+  | 'MT_VERSION_LIST_FAILED'
+  | 'MT_DOWNLOAD_FAILED'
+  | 'MT_CHECKSUM_MISMATCH'
+  | 'MT_CHECKSUM_UNAVAILABLE'
+  | 'MT_ARCHIVE_INVALID'
+  | 'MT_LOCK_TIMEOUT'
+  | 'MT_CACHE_UNWRITABLE';
+
 /** No usable mongod/mongos could be found or downloaded, or a download failed verification. */
 export class BinaryResolutionError extends MongoTopologyError {
-  readonly code: string;
+  readonly code: BinaryErrorCode | 'MT_BINARY';
   readonly attempts: readonly BinaryAttempt[];
+  /** What the user can do about it (also the message's last line). */
+  readonly hint?: string;
   constructor(
     shortMessage: string,
-    options: { attempts?: readonly BinaryAttempt[]; code?: string; hint?: string; cause?: unknown } = {},
+    options: { attempts?: readonly BinaryAttempt[]; code?: BinaryErrorCode; hint?: string; cause?: unknown } = {},
   ) {
     const attempts = options.attempts ?? [];
     const lines = [shortMessage];
@@ -121,6 +157,7 @@ export class BinaryResolutionError extends MongoTopologyError {
     super(lines.join('\n'), { cause: options.cause });
     this.code = options.code ?? 'MT_BINARY';
     this.attempts = attempts;
+    this.hint = options.hint;
   }
 }
 
