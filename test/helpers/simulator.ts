@@ -84,6 +84,8 @@ export interface NodeOptions {
   readonly dbPath?: string;
   readonly replSet?: string;
   readonly timeoutMs?: number;
+  /** Listen on a unix socket in this directory too (default: `--nounixsocket`). */
+  readonly unixSocketPrefix?: string;
 }
 
 /** One running simulated mongod. */
@@ -110,7 +112,7 @@ export class SimNode {
       this.dbPath,
       '--bind_ip',
       '127.0.0.1',
-      '--nounixsocket',
+      ...(opts.unixSocketPrefix ? ['--unixSocketPrefix', opts.unixSocketPrefix] : ['--nounixsocket']),
       ...(opts.replSet ? ['--replSet', opts.replSet] : []),
       ...(opts.args ?? []),
     ];

@@ -447,32 +447,18 @@ describe('signals, shutdown and the lock file', () => {
   it('creates the unix socket under --unixSocketPrefix and removes it on shutdown', async () => {
     const sockDir = join(dir, 'sock');
     mkdirSync(sockDir);
-    const n = new SimNode({ dir: join(dir, 'u'), args: [] });
-    // The helper passes --nounixsocket; start one by hand without it.
-    n.kill('SIGKILL');
-    await n.exited;
-    const { spawn } = await import('node:child_process');
-    const { MONGOD_BIN } = await import('../../helpers/simulator.js');
-    const p = spawn(MONGOD_BIN, ['--port', '0', '--dbpath', n.dbPath, '--unixSocketPrefix', sockDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(out)), 20_000);
-      p.stdout.on('data', () => {
-        if (out.includes('"id":23016')) {
-          clearTimeout(t);
-          res();
-        }
-      });
-    });
-    const port = parseLogLines(out).find((l) => l.id === 23016)!.attr!.port as number;
-    const sock = join(sockDir, `mongodb-${port}.sock`);
+    const n = await startNode({ dir: join(dir, 'u'), unixSocketPrefix: sockDir });
+    nodes.push(n);
+    const sock = join(sockDir, `mongodb-${n.port}.sock`);
     expect(existsSync(sock)).toBe(true);
-    expect(parseLogLines(out).find((l) => l.id === 23015)!.attr!.address).toBe(sock);
-    p.kill('SIGTERM');
-    await new Promise((r) => p.on('exit', r));
+    expect(n.lines.filter((l) => l.id === 23015).map((l) => l.attr!.address)).toEqual([sock, '127.0.0.1']);
+    // The socket serves the wire protocol too.
+    const { MongoClient } = await import('mongodb');
+    const c = new MongoClient(`mongodb://${encodeURIComponent(sock)}/?directConnection=true`);
+    expect((await c.db('admin').command({ ping: 1 })).ok).toBe(1);
+    await c.close();
+    expect(await n.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(existsSync(sock)).toBe(false);
+    expect(n.lines.find((l) => l.id === 23017)?.attr).toEqual({ path: sock });
   });
 });
