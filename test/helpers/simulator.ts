@@ -328,16 +328,16 @@ export class SimSet {
     );
   }
 
-  /** Waits until every live data-bearing node reports PRIMARY or SECONDARY (arbiters ARBITER). */
+  /** Waits until every live node is PRIMARY, SECONDARY or ARBITER and knows who the primary is. */
   async waitForHealthy(timeoutMs = 30_000): Promise<void> {
     await pollUntil(
       async () => {
         const hs = await this.hellos();
         return hs.every((h, i) => {
           if (this.nodes[i].exit) return true;
-          if (!h) return false;
+          if (!h || h.setName === undefined || h.primary === undefined) return false;
           if (this.specs[i]?.arbiterOnly) return h.arbiterOnly === true;
-          return h.isWritablePrimary === true || h.secondary === true || (h.hidden === true && h.setName !== undefined);
+          return h.isWritablePrimary === true || h.secondary === true;
         });
       },
       { what: `all members of ${this.name} healthy`, timeoutMs, intervalMs: 100 },
