@@ -26,7 +26,13 @@ export type ProcessStateEvent = ProcessEventBase & { readonly fromState: Process
     | { readonly type: 'PROCESS_STATE_RUNNING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPED'; readonly pid: number }
-    | { readonly type: 'PROCESS_STATE_EXITED'; readonly pid: number; readonly expected: boolean }
+    | {
+        readonly type: 'PROCESS_STATE_EXITED';
+        readonly pid: number;
+        readonly expected: boolean;
+        /** Ours, not in supervisord's payload: the exit status (-1 when killed by a signal). */
+        readonly exitStatus?: number | null;
+      }
     | { readonly type: 'PROCESS_STATE_FATAL' }
     | { readonly type: 'PROCESS_STATE_UNKNOWN' }
   );

@@ -197,7 +197,14 @@ export class SupervisedProcess {
         this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from, pid: this.pid });
         break;
       case 'EXITED':
-        this.host.emit({ type: 'PROCESS_STATE_EXITED', ...ids, fromState: from, pid: this.pid, expected });
+        this.host.emit({
+          type: 'PROCESS_STATE_EXITED',
+          ...ids,
+          fromState: from,
+          pid: this.pid,
+          expected,
+          exitStatus: this.exitstatus,
+        });
         break;
       default:
         this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from });

@@ -110,6 +110,7 @@ describe('supervisord state machine', () => {
     expect(clean).toMatchObject({ exitStatus: 0, spawnErr: null });
     expect(events.find((e) => e.type === 'PROCESS_STATE_EXITED' && e.name === 'clean')).toMatchObject({
       expected: true,
+      exitStatus: 0,
     });
     await sup.waitFor('odd', { state: 'STARTING', notPid: 0, timeoutMs: 15_000 });
     await sup.waitFor('odd', { state: 'RUNNING', timeoutMs: 15_000 });

@@ -1,0 +1,302 @@
+// The boot, in tiers (DESIGN.md "Boot order"): every replica set (config servers and shards alike)
+// at once, each member as soon as the supervisor can start it; each set initiated as soon as all its
+// members listen, with its planned primary stepped up rather than waiting out an election timeout;
+// the routers once the config set has a writable primary; `addShard` for each shard as soon as the
+// routers and that shard are up; then the first user through the localhost exception; done when a
+// majority write through the cluster's URI succeeds. A node whose port turns out to be taken is moved
+// to a new port before its set is initiated. The first failure aborts every other wait, and the boot
+// rethrows it.
+
+import { MongoClient, MongoServerError, type Document } from 'mongodb';
+import createDebug from 'debug';
+import { StartupTimeoutError } from '../errors.js';
+import { membersOf, type ClusterLayout, type NodeLayout, type ReplicaSetLayout } from './layout.js';
+import { NodeStartFailed, startAndWaitListening, waitHello } from './node-ops.js';
+import { initiate, makePrimary, waitSetHealthy } from './replica-set-ops.js';
+import { currentNode, type ClusterRuntime } from './runtime.js';
+import { clusterUri } from './uri.js';
+import { NotYet, type Deadline } from './watch.js';
+import { isTransient } from './connections.js';
+
+const debug = createDebug('mongo-topology:boot');
+
+/** The database the final majority write goes to; dropped again right after. */
+export const BOOT_CHECK_DB = 'mongo_topology';
+
+/** What the boot needs from the process that runs it. */
+export interface BootContext {
+  readonly rt: ClusterRuntime;
+  /** The boot's deadline; its signal aborts on the first failure and on the caller's abort. */
+  readonly deadline: Deadline;
+  /** Records the first failure and aborts every other wait of the boot. */
+  fail(e: unknown): void;
+  /** Moves a node that could not bind its port to a new one and rewrites its files. */
+  reassign(node: string): Promise<void>;
+  /** Start attempts per node when its port is taken. */
+  readonly portAttempts: number;
+  /** A node's process is up with this pid. */
+  onPid(node: string, pid: number): void;
+}
+
+/** Runs `task`, turning its failure into the boot's failure (which aborts the rest). */
+function track<T>(ctx: BootContext, task: Promise<T>): Promise<T> {
+  return task.catch((e: unknown) => {
+    ctx.fail(e);
+    throw e;
+  });
+}
+
+/** Waits for every task; throws the boot's first failure (the others failed because of it). */
+async function all<T>(ctx: BootContext, tasks: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(tasks.map((t) => track(ctx, t)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw ctx.deadline.signal?.aborted ? ctx.deadline.signal.reason : failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Starts one node until it listens and answers hello, moving it to a new port if its port is taken. */
+export async function bootNode(ctx: BootContext, name: string): Promise<NodeLayout> {
+  const { rt } = ctx;
+  for (let attempt = 1; ; attempt++) {
+    const node = currentNode(rt, name);
+    rt.events.emit({ type: 'nodeStarting', node: name, address: node.address, attempt });
+    const t0 = Date.now();
+    try {
+      const listening = await startAndWaitListening(rt, node, ctx.deadline);
+      ctx.onPid(name, listening.pid);
+      await waitHello(rt, node, ctx.deadline);
+      rt.events.emit({
+        type: 'nodeReady',
+        node: name,
+        address: node.address,
+        pid: listening.pid,
+        elapsedMs: Date.now() - t0,
+      });
+      return node;
+    } catch (e) {
+      if (e instanceof NodeStartFailed && e.failure.kind === 'address-in-use' && attempt < ctx.portAttempts) {
+        debug('%s: port %d taken, moving it', name, node.port);
+        await ctx.reassign(name);
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/** Boots one replica set: members, initiate, planned primary, every member healthy. */
+export async function bootReplicaSet(ctx: BootContext, setName: string): Promise<void> {
+  const { rt } = ctx;
+  const setOf = (): ReplicaSetLayout => rt.layout().replicaSets.find((s) => s.name === setName)!;
+  await all(
+    ctx,
+    setOf().members.map((m) => bootNode(ctx, m)),
+  );
+  const set = setOf();
+  const t0 = Date.now();
+  await initiate(rt, set, ctx.deadline);
+  rt.events.emit({ type: 'replicaSetInitiated', replicaSet: set.name, node: set.initialPrimary });
+  await makePrimary(rt, set, currentNode(rt, set.initialPrimary), ctx.deadline);
+  rt.events.emit({
+    type: 'primaryElected',
+    replicaSet: set.name,
+    node: set.initialPrimary,
+    elapsedMs: Date.now() - t0,
+  });
+  await waitSetHealthy(rt, set, ctx.deadline);
+  rt.events.emit({ type: 'replicaSetReady', replicaSet: set.name });
+}
+
+/** The seed list `addShard` gets: the set's visible members (hidden ones are not in `hello.hosts`). */
+function shardSeeds(layout: ClusterLayout, set: ReplicaSetLayout): string {
+  const hosts = membersOf(layout, set)
+    .filter((n) => !n.hidden)
+    .map((n) => n.address);
+  return `${set.name}/${hosts.join(',')}`;
+}
+
+/** Server errors from addShard that no retry fixes. */
+const ADD_SHARD_FATAL = new Set([2, 13, 20, 72]);
+
+async function addShard(ctx: BootContext, set: ReplicaSetLayout, router: NodeLayout): Promise<void> {
+  const { rt } = ctx;
+  const seeds = shardSeeds(rt.layout(), set);
+  await rt.watch.waitUntil({
+    what: `addShard ${seeds} through ${router.name}`,
+    deadline: ctx.deadline,
+    check: async () => {
+      try {
+        await rt.conns.attempt(
+          router,
+          { addShard: seeds, name: set.name },
+          { timeoutMs: Math.min(30_000, ctx.deadline.remainingMs()), signal: ctx.deadline.signal },
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof MongoServerError && !ADD_SHARD_FATAL.has(Number(e.code)))
+          throw new NotYet(`addShard ${set.name}: ${e.message}`, { cause: e });
+        throw e;
+      }
+    },
+    pollMs: 200,
+  });
+  rt.events.emit({ type: 'shardAdded', shard: set.name, connectionString: seeds });
+}
+
+async function waitShardsListed(ctx: BootContext, router: NodeLayout, shards: readonly string[]): Promise<void> {
+  const { rt } = ctx;
+  await rt.watch.waitUntil({
+    what: `listShards on ${router.name} to show ${shards.join(', ')}`,
+    deadline: ctx.deadline,
+    check: async () => {
+      const r = await rt.conns.attempt(
+        router,
+        { listShards: 1 },
+        { timeoutMs: Math.min(10_000, ctx.deadline.remainingMs()) },
+      );
+      const listed = new Set(((r.shards ?? []) as Document[]).map((s) => String(s._id)));
+      const missing = shards.filter((s) => !listed.has(s));
+      if (missing.length > 0) throw new NotYet(`not listed yet: ${missing.join(', ')}`);
+      return true;
+    },
+    pollMs: 200,
+  });
+}
+
+/** Creates the first user on `node` through the localhost exception (an unauthenticated local connection). */
+async function createFirstUser(ctx: BootContext, node: NodeLayout): Promise<void> {
+  const { rt } = ctx;
+  const auth = rt.layout().auth!;
+  await rt.watch.waitUntil({
+    what: `createUser ${auth.username} on ${node.name}`,
+    deadline: ctx.deadline,
+    check: async () => {
+      try {
+        await rt.conns.attempt(
+          node,
+          { createUser: auth.username, pwd: auth.password, roles: auth.roles.map((r) => ({ ...r })) },
+          { as: 'none', timeoutMs: Math.min(30_000, ctx.deadline.remainingMs()), signal: ctx.deadline.signal },
+        );
+      } catch (e) {
+        // 51003 UserAlreadyExists: a retried attempt whose reply was lost already created it.
+        if (e instanceof MongoServerError && e.code === 51003) return true;
+        throw e;
+      }
+      return true;
+    },
+    pollMs: 200,
+  });
+  rt.events.emit({ type: 'userCreated', username: auth.username, node: node.name });
+}
+
+/**
+ * The last step: a `w: majority` write through the cluster's URI (as the user when auth is on), then
+ * the database it went to is dropped again. A user whose roles do not allow writing there gets a
+ * `ping` through the URI instead.
+ */
+async function majorityWrite(ctx: BootContext): Promise<void> {
+  const { rt, deadline } = ctx;
+  const uri = clusterUri(rt.layout());
+  const client = new MongoClient(uri, {
+    appName: 'mongo-topology',
+    serverSelectionTimeoutMS: Math.max(1_000, Math.min(10_000, deadline.remainingMs())),
+  });
+  try {
+    await rt.watch.waitUntil({
+      what: 'a majority write through the cluster URI',
+      deadline,
+      check: async () => {
+        const timeoutMS = Math.max(1, Math.min(30_000, deadline.remainingMs()));
+        const db = client.db(BOOT_CHECK_DB);
+        try {
+          await db
+            .collection('boot')
+            .insertOne({ at: new Date(), pid: process.pid }, { writeConcern: { w: 'majority' }, timeoutMS });
+          await db.dropDatabase({ writeConcern: { w: 'majority' }, timeoutMS });
+          return true;
+        } catch (e) {
+          if (e instanceof MongoServerError && e.code === 13) {
+            debug('the user may not write to %s; checking the URI with ping instead', BOOT_CHECK_DB);
+            await client.db('admin').command({ ping: 1 }, { timeoutMS });
+            return true;
+          }
+          if (isTransient(e)) throw new NotYet(`majority write: ${(e as Error).message}`, { cause: e });
+          throw e;
+        }
+      },
+      pollMs: 200,
+      onTimeout: (last) =>
+        new StartupTimeoutError(`No majority write through the cluster URI succeeded within ${deadline.timeoutMs}ms`, {
+          waitingFor: 'a majority write through the cluster URI',
+          timeoutMs: deadline.timeoutMs,
+          cause: last,
+        }),
+    });
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Boots a planned, rendered, supervised cluster. */
+export async function bootCluster(ctx: BootContext): Promise<void> {
+  const { rt } = ctx;
+  const layout = rt.layout();
+  const auth = layout.auth;
+  if (layout.kind === 'standalone') {
+    const node = await bootNode(ctx, layout.nodes[0].name);
+    if (auth) {
+      await createFirstUser(ctx, node);
+      await rt.conns.userWasCreated();
+    }
+  } else if (layout.kind === 'replicaSet') {
+    const set = layout.replicaSets[0];
+    await bootReplicaSet(ctx, set.name);
+    if (auth) {
+      await createFirstUser(ctx, currentNode(rt, set.initialPrimary));
+      await rt.conns.userWasCreated();
+    }
+  } else {
+    const configSet = layout.replicaSets.find((s) => s.role === 'configsvr')!;
+    const shardSets = layout.replicaSets.filter((s) => s.role === 'shardsvr');
+    const routers = layout.nodes.filter((n) => n.role === 'mongos').map((n) => n.name);
+    const sets = new Map(layout.replicaSets.map((s) => [s.name, track(ctx, bootReplicaSet(ctx, s.name))]));
+    const routersUp = track(
+      ctx,
+      sets.get(configSet.name)!.then(() =>
+        all(
+          ctx,
+          routers.map((r) => bootNode(ctx, r)),
+        ),
+      ),
+    );
+    const added = shardSets.map((s) =>
+      track(
+        ctx,
+        Promise.all([sets.get(s.name)!, routersUp]).then(() =>
+          addShard(
+            ctx,
+            rt.layout().replicaSets.find((x) => x.name === s.name)!,
+            currentNode(rt, routers[0]),
+          ),
+        ),
+      ),
+    );
+    await all<unknown>(ctx, [...sets.values(), routersUp, ...added]);
+    const router = currentNode(rt, routers[0]);
+    await waitShardsListed(
+      ctx,
+      router,
+      shardSets.map((s) => s.name),
+    );
+    if (auth) {
+      // The cluster's user lives on the config servers (created through a router); each shard gets
+      // the same user locally, so the per-node URIs of shard members authenticate too.
+      await all(ctx, [
+        createFirstUser(ctx, router),
+        ...shardSets.map((s) => createFirstUser(ctx, currentNode(rt, s.initialPrimary))),
+      ]);
+      await rt.conns.userWasCreated();
+    }
+  }
+  await majorityWrite(ctx);
+}
