@@ -34,6 +34,19 @@ export interface ClusterDir {
   readonly ownsDir: boolean;
 }
 
+/** Cluster directories in use by clusters of this process (pid checks cannot tell those apart). */
+const IN_USE = new Set<string>();
+
+/** Marks a directory as used by a cluster of this process until {@link releaseClusterDir}. */
+export function claimClusterDir(dir: ClusterDir): void {
+  IN_USE.add(dir.path);
+}
+
+/** Ends the claim of {@link claimClusterDir}. */
+export function releaseClusterDir(dir: ClusterDir): void {
+  IN_USE.delete(dir.path);
+}
+
 /** A process id read from a file, if the process still runs. */
 function livePid(file: string): number | undefined {
   try {
@@ -89,13 +102,16 @@ export function chooseClusterDir(options: {
   if (options.explicit !== undefined) {
     const path = resolve(options.explicit);
     if (existsSync(path)) {
-      const live = liveClusterIn(path);
+      const live = IN_USE.has(path) ? { pid: process.pid, role: 'owner' } : liveClusterIn(path);
       if (live) {
         throw new TopologyConfigError(`A cluster is already running in ${path}`, {
           problems: [
             {
               path: 'dataDir',
-              message: `its ${live.role} (pid ${live.pid}) is alive; stop that cluster or choose another directory`,
+              message:
+                live.pid === process.pid
+                  ? 'a cluster started by this process uses it; stop that cluster or choose another directory'
+                  : `its ${live.role} (pid ${live.pid}) is alive; stop that cluster or choose another directory`,
             },
           ],
         });

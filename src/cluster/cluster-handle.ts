@@ -269,12 +269,12 @@ export abstract class ClusterHandle {
   }
 
   /** The writable primary of a replica-set cluster (waits for one). For shards use `shard(i).primary()`. */
-  primary(options: HookOptions = {}): Promise<NodeHandle> {
+  async primary(options: HookOptions = {}): Promise<NodeHandle> {
     return this.replicaSet().primary(options);
   }
 
   /** The members of a replica-set cluster that are SECONDARY right now. */
-  secondaries(options: HookOptions = {}): Promise<NodeHandle[]> {
+  async secondaries(options: HookOptions = {}): Promise<NodeHandle[]> {
     return this.replicaSet().secondaries(options);
   }
 

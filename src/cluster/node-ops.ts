@@ -111,8 +111,9 @@ export async function startAndWaitListening(
     const lines = readLinesFrom(node.logFile, offset);
     const failure = classifyStartFailure(lines);
     const info = await rt.control.info(node.namespec).catch(() => undefined);
-    const exitCode =
-      failure.exitCode ?? (info?.exitStatus !== null && info?.exitStatus !== -1 ? info?.exitStatus : undefined);
+    // The exit status as the supervisor saw it (our extension of its EXITED and BACKOFF events).
+    const seen = 'exitStatus' in exit ? exit.exitStatus : info?.exitStatus;
+    const exitCode = failure.exitCode ?? (typeof seen === 'number' && seen >= 0 ? seen : undefined);
     const what =
       failure.kind === 'address-in-use'
         ? `port ${node.port} is already in use`

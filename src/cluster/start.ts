@@ -22,7 +22,7 @@ import {
 import { PortAllocator, sharedPortAllocator, type PortSource } from '../topology/ports.js';
 import { throwProblems, validateDefinition } from '../topology/validate.js';
 import { bootCluster, type BootContext } from './boot.js';
-import { CLUSTER_ENTRIES, chooseClusterDir, createClusterDir } from './cluster-dir.js';
+import { CLUSTER_ENTRIES, chooseClusterDir, claimClusterDir, createClusterDir } from './cluster-dir.js';
 import { Connections } from './connections.js';
 import { ClusterEvents, type ClusterEvent } from './events.js';
 import { layoutFromPlan, type ClusterLayout, type SupervisorMode } from './layout.js';
@@ -134,6 +134,7 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
     name: def.name,
   });
   const res = new OwnedResources(dir, keep, ports, startedAt);
+  claimClusterDir(dir);
   try {
     // The reaper watches before anything is created, so no moment leaves an orphan behind.
     const [reaper, bins] = await Promise.allSettled([

@@ -11,7 +11,7 @@ import { settleAll } from '../common/async.js';
 import { SupervisorError } from '../errors.js';
 import { releasePlanPorts, type ClusterPlan } from '../topology/plan.js';
 import type { PortSource } from '../topology/ports.js';
-import { removeClusterDir, type ClusterDir } from './cluster-dir.js';
+import { releaseClusterDir, removeClusterDir, type ClusterDir } from './cluster-dir.js';
 import type { Connections } from './connections.js';
 import type { ClusterLayout, NodeLayout } from './layout.js';
 import type { Reaper } from './reaper.js';
@@ -149,6 +149,7 @@ export class OwnedResources {
       await step('releasing ports', () => releasePlanPorts(plan, { ports: this.ports }));
     }
     await step('releasing the reaper', () => this.reaper?.release());
+    releaseClusterDir(this.dir);
     return problems;
   }
 }

@@ -22,7 +22,12 @@ interface ProcessEventBase extends EventBase {
 /** A process changed state. Fields present per type exactly as in supervisord's payloads. */
 export type ProcessStateEvent = ProcessEventBase & { readonly fromState: ProcessStateName } & (
     | { readonly type: 'PROCESS_STATE_STARTING'; readonly tries: number }
-    | { readonly type: 'PROCESS_STATE_BACKOFF'; readonly tries: number }
+    | {
+        readonly type: 'PROCESS_STATE_BACKOFF';
+        readonly tries: number;
+        /** Ours, not in supervisord's payload: how the attempt ended (-1: a signal), null when it was not spawned. */
+        readonly exitStatus?: number | null;
+      }
     | { readonly type: 'PROCESS_STATE_RUNNING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPED'; readonly pid: number }

@@ -79,6 +79,8 @@ export class SupervisedProcess {
   pid = 0;
   /** Exit status of the last exit (-1 for a signal death), null when unknown. */
   exitstatus: number | null = null;
+  /** Exit status of the current spawn attempt once it ended, kept even when supervisord's `exitstatus` is not (too quick). */
+  #attemptExit: number | null = null;
   spawnerr: string | null = null;
   /** Number of spawns, and of those the automatic ones (autorestart or backoff retry). */
   spawnCount = 0;
@@ -188,8 +190,16 @@ export class SupervisedProcess {
     const ids = this.#ids();
     switch (to) {
       case 'STARTING':
+        this.host.emit({ type: 'PROCESS_STATE_STARTING', ...ids, fromState: from, tries: this.backoff });
+        break;
       case 'BACKOFF':
-        this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from, tries: this.backoff });
+        this.host.emit({
+          type: 'PROCESS_STATE_BACKOFF',
+          ...ids,
+          fromState: from,
+          tries: this.backoff,
+          exitStatus: this.#attemptExit,
+        });
         break;
       case 'RUNNING':
       case 'STOPPING':
@@ -238,6 +248,7 @@ export class SupervisedProcess {
     this.killing = false;
     this.spawnerr = null;
     this.exitstatus = null;
+    this.#attemptExit = null;
     this.laststart = Date.now();
     this.#laststartMono = monoNow();
     this.#assertState('EXITED', 'FATAL', 'BACKOFF', 'STOPPED');
@@ -509,6 +520,7 @@ export class SupervisedProcess {
     const name = this.config.name;
     const tooQuickly = now - this.#laststartMono < this.config.startsecs * 1000;
     const expected = this.config.exitcodes.includes(es);
+    this.#attemptExit = es;
     if (this.killing) {
       this.killing = false;
       this.#delayMono = 0;
