@@ -5,7 +5,7 @@
 // notifications instead of a 1-second poll loop, so a crashed child is respawned in milliseconds.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ProcessConfig } from './config/model.js';
@@ -17,18 +17,6 @@ import type { SupervisorLogger } from './main-log.js';
 import type { ProcessStateName } from './states.js';
 
 const SIGKILL = 9;
-
-/**
- * The pre-forked trampoline for fast respawns. Forking from Node is slow (the parent copies and the
- * child tears down a large address space, and libuv blocks until the child has exec'd: 5-25 ms on
- * a busy machine), so after each spawn we fork the *next* incarnation ahead of time with the
- * program's own environment, directory, umask, user and pipes. It waits on fd 3; a respawn writes
- * one newline and it execs the program, keeping its pid. The shell never parses the program's
- * arguments (they are passed as "$@"), and if the supervisor dies fd 3 reads EOF and it just exits.
- */
-const STUB_SCRIPT = 'IFS= read -r _ <&3 || exit 111; exec 3<&-; exec "$@"';
-const STUB_SHELL = '/bin/sh';
-const hasStubShell = existsSync(STUB_SHELL);
 
 /** Whom to run a child as: a uid/gid switch, `refused` (not root), or undefined (no switch). */
 type SetuidTarget = { uid: number; gid: number } | 'refused' | undefined;
@@ -45,8 +33,6 @@ export interface ProcessHost {
   /** `SUPERVISOR_SERVER_URL` for children (when the program does not set serverurl). */
   readonly serverUrl: string | null;
   readonly stripAnsi: boolean;
-  /** Keep a pre-forked trampoline ready for each program so a respawn skips fork (see #makeStub). */
-  readonly prespawn: boolean;
   emit(init: EventInit): void;
   line(line: LogLine): void;
   /** A STOPPED process with autostart asks to be started; the host decides when (dependencies). */
@@ -98,8 +84,6 @@ export class SupervisedProcess {
   #delayMono = 0;
   #timer: NodeJS.Timeout | undefined;
   #child: ChildProcess | undefined;
-  #stub: { child: ChildProcess; key: string } | undefined;
-  #stubTimer: NodeJS.Timeout | undefined;
   #inTransition = false;
 
   constructor(
@@ -284,41 +268,34 @@ export class SupervisedProcess {
     }
 
     const target = this.#setuidTarget();
-    const key = JSON.stringify([exec.file, exec.argv, env, this.config.directory, this.config.umask, target]);
     let child: ChildProcess;
-    const stub = this.#takeStub(key);
-    if (stub) {
-      child = stub;
-      (stub.stdio[3] as NodeJS.WritableStream).end('\n');
-    } else {
-      // Node has no per-child umask option; spawn() is synchronous and the child inherits the
-      // umask at fork, so ours is set around the call (only for programs that ask for a umask; a
-      // libuv worker creating a file in those microseconds would see it too).
-      const oldUmask = this.config.umask !== null ? process.umask(this.config.umask) : undefined;
-      try {
-        child = spawn(exec.file, exec.argv.slice(1), {
-          argv0: exec.argv[0],
-          cwd: this.config.directory ?? undefined,
-          env,
-          // detached: setsid(), so the child leads its own process group (supervisord's setpgrp):
-          // signals to the supervisor's group do not reach it, and stopasgroup can signal -pid.
-          detached: true,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          uid: typeof target === 'object' ? target.uid : undefined,
-          gid: typeof target === 'object' ? target.gid : undefined,
-        });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-          this.#failInChild(`couldn't exec ${exec.argv[0]}: ${code}`);
-        } else {
-          this.#recordSpawnErr(`unknown error making dispatchers for '${this.config.name}': ${(e as Error).message}`);
-          this.changeState('BACKOFF');
-        }
-        return undefined;
-      } finally {
-        if (oldUmask !== undefined) process.umask(oldUmask);
+    // Node has no per-child umask option; spawn() is synchronous and the child inherits the
+    // umask at fork, so ours is set around the call (only for programs that ask for a umask; a
+    // libuv worker creating a file in those microseconds would see it too).
+    const oldUmask = this.config.umask !== null ? process.umask(this.config.umask) : undefined;
+    try {
+      child = spawn(exec.file, exec.argv.slice(1), {
+        argv0: exec.argv[0],
+        cwd: this.config.directory ?? undefined,
+        env,
+        // detached: setsid(), so the child leads its own process group (supervisord's setpgrp):
+        // signals to the supervisor's group do not reach it, and stopasgroup can signal -pid.
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        uid: typeof target === 'object' ? target.uid : undefined,
+        gid: typeof target === 'object' ? target.gid : undefined,
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+        this.#failInChild(`couldn't exec ${exec.argv[0]}: ${code}`);
+      } else {
+        this.#recordSpawnErr(`unknown error making dispatchers for '${this.config.name}': ${(e as Error).message}`);
+        this.changeState('BACKOFF');
       }
+      return undefined;
+    } finally {
+      if (oldUmask !== undefined) process.umask(oldUmask);
     }
 
     if (child.pid === undefined) {
@@ -342,89 +319,7 @@ export class SupervisedProcess {
     this.spawnerr = null;
     this.#attach(child, pid);
     this.host.spawned(this, pid);
-    this.#scheduleStub(exec.file, exec.argv, env, target, key);
     return pid;
-  }
-
-  /** The waiting trampoline if it matches what would be spawned now (else it is discarded). */
-  #takeStub(key: string): ChildProcess | undefined {
-    const stub = this.#stub;
-    this.#stub = undefined;
-    if (!stub) return undefined;
-    if (
-      stub.key === key &&
-      stub.child.exitCode === null &&
-      stub.child.signalCode === null &&
-      stub.child.pid !== undefined
-    ) {
-      return stub.child;
-    }
-    this.#killStub(stub.child);
-    return undefined;
-  }
-
-  #scheduleStub(
-    file: string,
-    argv: readonly string[],
-    env: Record<string, string>,
-    target: SetuidTarget,
-    key: string,
-  ): void {
-    if (!this.host.prespawn || !hasStubShell || this.config.autorestart === false || file.startsWith('-')) return;
-    // A shell started with these would run code before our trampoline; do not prespawn then.
-    if ('BASH_ENV' in env || 'ENV' in env) return;
-    if (this.#stubTimer) clearTimeout(this.#stubTimer);
-    // Off the critical path: on a later turn of the event loop, after the spawn's own work.
-    this.#stubTimer = setTimeout(() => {
-      this.#stubTimer = undefined;
-      if (this.#stub?.key === key || this.state === 'STOPPED' || this.host.running === false) return;
-      this.#makeStub(file, argv, env, target, key);
-    }, 5);
-    this.#stubTimer.unref();
-  }
-
-  #makeStub(
-    file: string,
-    argv: readonly string[],
-    env: Record<string, string>,
-    target: SetuidTarget,
-    key: string,
-  ): void {
-    if (this.#stub) this.#killStub(this.#stub.child);
-    this.#stub = undefined;
-    const oldUmask = this.config.umask !== null ? process.umask(this.config.umask) : undefined;
-    let child: ChildProcess;
-    try {
-      child = spawn(STUB_SHELL, ['-c', STUB_SCRIPT, 'mt-supervisor-stub', file, ...argv.slice(1)], {
-        cwd: this.config.directory ?? undefined,
-        env,
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-        uid: typeof target === 'object' ? target.uid : undefined,
-        gid: typeof target === 'object' ? target.gid : undefined,
-      });
-    } catch {
-      return;
-    } finally {
-      if (oldUmask !== undefined) process.umask(oldUmask);
-    }
-    child.on('error', () => {});
-    for (const s of child.stdio) s?.on('error', () => {});
-    if (child.pid === undefined) return;
-    const stub = { child, key };
-    child.once('exit', () => {
-      if (this.#stub === stub) this.#stub = undefined;
-    });
-    this.#stub = stub;
-  }
-
-  #killStub(child: ChildProcess): void {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
   }
 
   /** Checks supervisord performs in the child after fork; returns the failure text, if any. */
@@ -735,10 +630,6 @@ export class SupervisedProcess {
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#stubTimer) clearTimeout(this.#stubTimer);
-    this.#stubTimer = undefined;
-    if (this.#stub) this.#killStub(this.#stub.child);
-    this.#stub = undefined;
     this.stdout.close();
     this.stderr?.close();
   }

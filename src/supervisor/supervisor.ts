@@ -103,12 +103,6 @@ export interface SupervisorOptions {
    */
   readonly killOrphansOnClose?: boolean;
   readonly stripAnsi?: boolean;
-  /**
-   * Keep a pre-forked trampoline per program so a crashed program is back within milliseconds
-   * (forking from Node costs 5-25 ms; this moves it off the restart path). Costs one idle
-   * `/bin/sh` per program. @default true
-   */
-  readonly prespawn?: boolean;
 }
 
 /** The supervisord-format process struct of getProcessInfo (key order as supervisord sends it). */
@@ -224,7 +218,6 @@ export class Supervisor implements SupervisorControl, AsyncDisposable {
       baseEnv: this.#env,
       serverUrl: options.serverUrl ?? null,
       stripAnsi: options.stripAnsi ?? cfg?.supervisord.stripAnsi ?? false,
-      prespawn: options.prespawn ?? true,
       emit: (init) => {
         this.bus.emit(init);
       },

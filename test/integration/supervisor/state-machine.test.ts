@@ -1,7 +1,8 @@
 // supervisord's process state machine, exercised through the in-process Supervisor with real child
 // processes (the scriptable test program). Timing assertions are loose lower/upper bounds; waits are
 // event-driven with deadlines.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+import { withTimeout } from '../../../src/common/async.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcFault } from '../../../src/supervisor/faults.js';
 import type { SupervisorEvent } from '../../../src/supervisor/events.js';
@@ -331,22 +332,32 @@ describe('supervisord state machine', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('runs a program as another user when the supervisor is root', async () => {
-    const { sup } = start([
-      { name: 'nob', command: [PROG, 'env', 'forever'], user: 'nobody', startsecs: 0, directory: '/' },
-    ]);
-    const q = sup.subscribeLines('nob', { from: { offset: 0 } });
-    for await (const l of q) {
-      if (!l.text.startsWith('{')) continue;
-      const d = JSON.parse(l.text) as { uid: number };
-      expect(d.uid).toBe(
-        Number(
-          readFileSync('/etc/passwd', 'utf8')
-            .split('\n')
-            .find((x) => x.startsWith('nobody:'))!
-            .split(':')[2],
-        ),
-      );
-      break;
-    }
+    // The program must be reachable by that user: the checkout may sit under a 0700 dir (mktemp -d).
+    dir = new TestDir();
+    chmodSync(dir.path, 0o755);
+    const shared = dir.file('nobody-prog.mjs', readFileSync(PROG, 'utf8'));
+    chmodSync(shared, 0o755);
+    sup = new Supervisor({
+      programs: [{ name: 'nob', command: [shared, 'env', 'forever'], user: 'nobody', startsecs: 0, directory: '/' }],
+      childLogDir: dir.path,
+    });
+    sup.startSupervisor();
+    const s = sup;
+    const nobodyUid = Number(
+      readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((x) => x.startsWith('nobody:'))!
+        .split(':')[2],
+    );
+    const line = await withTimeout(
+      (async () => {
+        for await (const l of s.subscribeLines('nob', { from: { offset: 0 } }))
+          if (l.text.startsWith('{')) return l.text;
+        throw new Error('output ended before the env line');
+      })(),
+      30_000,
+      "the program's env line",
+    );
+    expect((JSON.parse(line) as { uid: number }).uid).toBe(nobodyUid);
   });
 });

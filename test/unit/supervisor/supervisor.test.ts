@@ -25,7 +25,7 @@ describe('Supervisor construction', () => {
   ] as const)('rejects %j with a typed error', (options, message) => {
     let err: unknown;
     try {
-      new Supervisor(options as ConstructorParameters<typeof Supervisor>[0]);
+      new Supervisor(options);
     } catch (e) {
       err = e;
     }
