@@ -4,6 +4,7 @@
 // about arrives, with a slow poll as a safety net, and fails at its deadline naming what it waited
 // for. Nothing here sleeps for a fixed time.
 
+import { setMaxListeners } from 'node:events';
 import createDebug from 'debug';
 import { StartupTimeoutError, SupervisorError, type ErrorEvidence } from '../errors.js';
 import type { LogLine, SupervisorControl, SupervisorEvent } from '../supervisor/control/types.js';
@@ -21,6 +22,8 @@ export class Deadline {
     at?: number,
   ) {
     this.at = at ?? Date.now() + timeoutMs;
+    // Every wait of a boot listens on the same signal; dozens at once are expected, not a leak.
+    if (signal) setMaxListeners(0, signal);
   }
 
   /** The same deadline, also ending when `signal` aborts. */
