@@ -2,7 +2,7 @@
 // at once, each member as soon as the supervisor can start it; each set initiated as soon as all its
 // members listen, with its planned primary stepped up rather than waiting out an election timeout;
 // the routers once the config set has a writable primary; `addShard` for each shard as soon as the
-// routers and that shard are up; then the first user through the localhost exception; done when a
+// routers and that shard's primary are up (secondaries finish their initial sync meanwhile); then the first user through the localhost exception; done when a
 // majority write through the cluster's URI succeeds. A node whose port turns out to be taken is moved
 // to a new port before its set is initiated. The first failure aborts every other wait, and the boot
 // rethrows it.
@@ -54,8 +54,18 @@ async function all<T>(ctx: BootContext, tasks: readonly Promise<T>[]): Promise<T
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-/** Starts one node until it listens and answers hello, moving it to a new port if its port is taken. */
-export async function bootNode(ctx: BootContext, name: string): Promise<NodeLayout> {
+/** A node that logged "Waiting for connections"; `ready` settles once it answered hello. */
+interface Started {
+  readonly node: NodeLayout;
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Starts one node until it listens (log id 23016), moving it to a new port if its port is taken;
+ * then checks it answers hello (`ready`, emitting `nodeReady`) without holding up the caller, so a
+ * set's initiation can overlap its members' hello round trips.
+ */
+async function startNode(ctx: BootContext, name: string): Promise<Started> {
   const { rt } = ctx;
   for (let attempt = 1; ; attempt++) {
     const node = currentNode(rt, name);
@@ -64,15 +74,20 @@ export async function bootNode(ctx: BootContext, name: string): Promise<NodeLayo
     try {
       const listening = await startAndWaitListening(rt, node, ctx.deadline);
       ctx.onPid(name, listening.pid);
-      await waitHello(rt, node, ctx.deadline);
-      rt.events.emit({
-        type: 'nodeReady',
-        node: name,
-        address: node.address,
-        pid: listening.pid,
-        elapsedMs: Date.now() - t0,
-      });
-      return node;
+      const ready = track(
+        ctx,
+        waitHello(rt, node, ctx.deadline).then(() => {
+          rt.events.emit({
+            type: 'nodeReady',
+            node: name,
+            address: node.address,
+            pid: listening.pid,
+            elapsedMs: Date.now() - t0,
+          });
+        }),
+      );
+      ready.catch(() => undefined);
+      return { node, ready };
     } catch (e) {
       if (e instanceof NodeStartFailed && e.failure.kind === 'address-in-use' && attempt < ctx.portAttempts) {
         debug('%s: port %d taken, moving it', name, node.port);
@@ -84,27 +99,51 @@ export async function bootNode(ctx: BootContext, name: string): Promise<NodeLayo
   }
 }
 
-/** Boots one replica set: members, initiate, planned primary, every member healthy. */
-export async function bootReplicaSet(ctx: BootContext, setName: string): Promise<void> {
+/** Starts one node until it listens and answers hello. */
+export async function bootNode(ctx: BootContext, name: string): Promise<NodeLayout> {
+  const started = await startNode(ctx, name);
+  await started.ready;
+  return started.node;
+}
+
+/**
+ * Boots one replica set up to its planned primary: members, initiate (as soon as every member
+ * listens; their hello round trips run alongside), step up, writable.
+ */
+export async function bootSetToPrimary(ctx: BootContext, setName: string): Promise<void> {
   const { rt } = ctx;
   const setOf = (): ReplicaSetLayout => rt.layout().replicaSets.find((s) => s.name === setName)!;
-  await all(
+  const members = await all(
     ctx,
-    setOf().members.map((m) => bootNode(ctx, m)),
+    setOf().members.map((m) => startNode(ctx, m)),
   );
   const set = setOf();
   const t0 = Date.now();
-  await initiate(rt, set, ctx.deadline);
-  rt.events.emit({ type: 'replicaSetInitiated', replicaSet: set.name, node: set.initialPrimary });
-  await makePrimary(rt, set, currentNode(rt, set.initialPrimary), ctx.deadline);
+  await all(ctx, [
+    ...members.map((m) => m.ready),
+    (async () => {
+      await initiate(rt, set, ctx.deadline);
+      rt.events.emit({ type: 'replicaSetInitiated', replicaSet: set.name, node: set.initialPrimary });
+      await makePrimary(rt, set, currentNode(rt, set.initialPrimary), ctx.deadline);
+    })(),
+  ]);
   rt.events.emit({
     type: 'primaryElected',
     replicaSet: set.name,
     node: set.initialPrimary,
     elapsedMs: Date.now() - t0,
   });
-  await waitSetHealthy(rt, set, ctx.deadline);
-  rt.events.emit({ type: 'replicaSetReady', replicaSet: set.name });
+}
+
+/** Waits until every member of a set with a primary is PRIMARY, SECONDARY or ARBITER. */
+export async function waitSetReady(ctx: BootContext, setName: string): Promise<void> {
+  const { rt } = ctx;
+  await waitSetHealthy(
+    rt,
+    rt.layout().replicaSets.find((s) => s.name === setName)!,
+    ctx.deadline,
+  );
+  rt.events.emit({ type: 'replicaSetReady', replicaSet: setName });
 }
 
 /** The seed list `addShard` gets: the set's visible members (hidden ones are not in `hello.hosts`). */
@@ -248,21 +287,34 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
       await createFirstUser(ctx, node);
       await rt.conns.userWasCreated();
     }
+    await majorityWrite(ctx);
   } else if (layout.kind === 'replicaSet') {
     const set = layout.replicaSets[0];
-    await bootReplicaSet(ctx, set.name);
+    await bootSetToPrimary(ctx, set.name);
+    await waitSetReady(ctx, set.name);
+    // After the set is ready: a majority write (or createUser, whose write concern is majority)
+    // issued while secondaries still sync waits for their position reports, which can be slower
+    // than waiting for them to be SECONDARY first.
     if (auth) {
       await createFirstUser(ctx, currentNode(rt, set.initialPrimary));
       await rt.conns.userWasCreated();
     }
+    await majorityWrite(ctx);
   } else {
     const configSet = layout.replicaSets.find((s) => s.role === 'configsvr')!;
     const shardSets = layout.replicaSets.filter((s) => s.role === 'shardsvr');
     const routers = layout.nodes.filter((n) => n.role === 'mongos').map((n) => n.name);
-    const sets = new Map(layout.replicaSets.map((s) => [s.name, track(ctx, bootReplicaSet(ctx, s.name))]));
+    // Critical path: config primary -> routers -> addShard. Secondaries finish syncing alongside.
+    const primaries = new Map(layout.replicaSets.map((s) => [s.name, track(ctx, bootSetToPrimary(ctx, s.name))]));
+    const ready = [...primaries].map(([name, p]) =>
+      track(
+        ctx,
+        p.then(() => waitSetReady(ctx, name)),
+      ),
+    );
     const routersUp = track(
       ctx,
-      sets.get(configSet.name)!.then(() =>
+      primaries.get(configSet.name)!.then(() =>
         all(
           ctx,
           routers.map((r) => bootNode(ctx, r)),
@@ -272,7 +324,7 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
     const added = shardSets.map((s) =>
       track(
         ctx,
-        Promise.all([sets.get(s.name)!, routersUp]).then(() =>
+        Promise.all([primaries.get(s.name)!, routersUp]).then(() =>
           addShard(
             ctx,
             rt.layout().replicaSets.find((x) => x.name === s.name)!,
@@ -281,22 +333,28 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
         ),
       ),
     );
-    await all<unknown>(ctx, [...sets.values(), routersUp, ...added]);
-    const router = currentNode(rt, routers[0]);
-    await waitShardsListed(
+    // Users and the final write once every shard is added and every set is ready (see above).
+    const finished = track(
       ctx,
-      router,
-      shardSets.map((s) => s.name),
+      Promise.all([...added, ...ready]).then(async () => {
+        const router = currentNode(rt, routers[0]);
+        await waitShardsListed(
+          ctx,
+          router,
+          shardSets.map((s) => s.name),
+        );
+        if (auth) {
+          // The cluster's user lives on the config servers (created through a router); each shard
+          // gets the same user locally, so the per-node URIs of shard members authenticate too.
+          await all(ctx, [
+            createFirstUser(ctx, router),
+            ...shardSets.map((s) => createFirstUser(ctx, currentNode(rt, s.initialPrimary))),
+          ]);
+          await rt.conns.userWasCreated();
+        }
+        await majorityWrite(ctx);
+      }),
     );
-    if (auth) {
-      // The cluster's user lives on the config servers (created through a router); each shard gets
-      // the same user locally, so the per-node URIs of shard members authenticate too.
-      await all(ctx, [
-        createFirstUser(ctx, router),
-        ...shardSets.map((s) => createFirstUser(ctx, currentNode(rt, s.initialPrimary))),
-      ]);
-      await rt.conns.userWasCreated();
-    }
+    await all<unknown>(ctx, [...primaries.values(), ...ready, routersUp, ...added, finished]);
   }
-  await majorityWrite(ctx);
 }

@@ -326,13 +326,16 @@ export class NodeHandle {
     let exit: Extract<SupervisorEvent, { type: 'PROCESS_STATE_EXITED' }> | undefined;
     let gaveUp: SupervisorEvent | undefined;
     let respawnAt: number | undefined;
+    let exitStatus: number | null | undefined;
     let listening: { pid: number; time: number } | undefined;
     const offEvent = rt.watch.onEvent((e) => {
       if (!('name' in e) || e.name !== ns) return;
       if (e.type === 'PROCESS_STATE_EXITED' && e.pid === oldPid) exit ??= e;
-      else if (e.type === 'PROCESS_STATE_BACKOFF' || e.type === 'PROCESS_STATE_FATAL') {
-        if (e.type === 'PROCESS_STATE_FATAL') gaveUp ??= e;
-      } else if (e.type === 'PROCESS_STATE_STARTING' && (e.fromState === 'EXITED' || e.fromState === 'BACKOFF'))
+      else if (e.type === 'PROCESS_STATE_BACKOFF') {
+        // Killed within startsecs of its start: a failed start to the supervisor, retried after a backoff.
+        if (e.fromState === 'STARTING' && exitStatus === undefined) exitStatus = e.exitStatus ?? null;
+      } else if (e.type === 'PROCESS_STATE_FATAL') gaveUp ??= e;
+      else if (e.type === 'PROCESS_STATE_STARTING' && (e.fromState === 'EXITED' || e.fromState === 'BACKOFF'))
         respawnAt ??= e.time;
     });
     const offLine = rt.watch.onLine((l) => {
@@ -362,7 +365,7 @@ export class NodeHandle {
             }
             if (info.pid !== 0 && info.pid !== oldPid) {
               // A process that ended within startsecs of its start is retried (BACKOFF): status unknown.
-              evidence.exitStatus = exit?.exitStatus ?? null;
+              evidence.exitStatus = exit?.exitStatus ?? exitStatus ?? null;
               return info.pid;
             }
             throw new NotYet(`${node.name} is ${info.state}`);

@@ -21,24 +21,16 @@ export function reaperEnabled(option: boolean | undefined, env: Readonly<Record<
 /** A running reaper. */
 export class Reaper {
   #released = false;
+  #ready = false;
+  #pending: Partial<ReaperConfig> = {};
+  /** Resolves with the reaper's pid once it watches this process; rejects if it could not start. */
+  readonly ready: Promise<number>;
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly pid: number,
-  ) {}
-
-  /** Starts a reaper and resolves once it watches this process. */
-  static async start(config: ReaperConfig, options: { readonly timeoutMs?: number } = {}): Promise<Reaper> {
-    const source = `(${reaperMain.toString()})(require, process.argv.slice(1))`;
-    // Not this process's execArgv (a test runner's loaders) nor NODE_OPTIONS: the reaper needs plain Node.
-    const { NODE_OPTIONS: _drop, ...env } = process.env;
-    const child = spawn(process.execPath, ['-e', source, JSON.stringify(config)], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env,
-    });
-    const timeoutMs = options.timeoutMs ?? 15_000;
-    const pid = await new Promise<number>((resolve, reject) => {
+    timeoutMs: number,
+  ) {
+    this.ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
         () => finish(new Error(`the reaper did not report ready within ${timeoutMs}ms`)),
         timeoutMs,
@@ -53,7 +45,7 @@ export class Reaper {
           ),
         );
       const onError = (e: Error) => finish(e);
-      function finish(e?: Error, readyPid?: number) {
+      const finish = (e?: Error, pid?: number) => {
         clearTimeout(timer);
         child.off('message', onMessage);
         child.off('exit', onExit);
@@ -65,23 +57,52 @@ export class Reaper {
             // Not started.
           }
           reject(new SupervisorError(`Cannot start the orphan reaper: ${e.message}`, { code: 'MT_REAPER', cause: e }));
-        } else resolve(readyPid!);
-      }
+          return;
+        }
+        // Never keep this process alive for the reaper's sake.
+        child.unref();
+        child.channel?.unref();
+        this.#ready = true;
+        this.#flush();
+        debug('reaper %d watches', pid);
+        resolve(pid!);
+      };
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.once('error', onError);
     });
-    // Never keep this process alive for the reaper's sake.
-    child.unref();
-    child.channel?.unref();
+    this.ready.catch(() => undefined);
     child.on('error', () => undefined);
-    debug('reaper %d watches %s', pid, config.clusterDir);
-    return new Reaper(child, pid);
   }
 
-  /** Tells the reaper about new pids or what to remove. */
+  /**
+   * Spawns a reaper for a cluster directory. The spawn itself is synchronous: once this returns, the
+   * owner's death is noticed even before the reaper reports ready. Await `ready` before starting
+   * processes it must be able to clean up.
+   */
+  static spawn(config: ReaperConfig, options: { readonly timeoutMs?: number } = {}): Reaper {
+    const source = `(${reaperMain.toString()})(require, process.argv.slice(1))`;
+    // Not this process's execArgv (a test runner's loaders) nor NODE_OPTIONS: the reaper needs plain Node.
+    const { NODE_OPTIONS: _drop, ...env } = process.env;
+    const child = spawn(process.execPath, ['-e', source, JSON.stringify(config)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      env,
+    });
+    return new Reaper(child, options.timeoutMs ?? 15_000);
+  }
+
+  /** Tells the reaper about new pids or what to remove (queued until it is ready: earlier messages could be lost). */
   update(config: Partial<ReaperConfig>): void {
-    if (this.#released || !this.child.connected) return;
+    if (this.#released) return;
+    this.#pending = { ...this.#pending, ...config };
+    if (this.#ready) this.#flush();
+  }
+
+  #flush(): void {
+    if (Object.keys(this.#pending).length === 0 || !this.child.connected) return;
+    const config = this.#pending;
+    this.#pending = {};
     this.child.send({ type: 'update', config } satisfies ReaperMessage, (e) => {
       if (e) debug('reaper update failed: %s', e.message);
     });
@@ -91,6 +112,11 @@ export class Reaper {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    if (!this.#ready) {
+      // Not watching yet (or never will): nothing is left for it to do.
+      this.child.kill('SIGKILL');
+      return;
+    }
     if (!this.child.connected) return;
     await new Promise<void>((resolve) => {
       // Bounded and kept referenced: `await cluster.stop()` must return in a script that does nothing else.

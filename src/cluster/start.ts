@@ -136,34 +136,31 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
   const res = new OwnedResources(dir, keep, ports, startedAt);
   claimClusterDir(dir);
   try {
-    // The reaper watches before anything is created, so no moment leaves an orphan behind.
-    const [reaper, bins] = await Promise.allSettled([
-      reaperEnabled(options.reaper, env)
-        ? Reaper.start({
-            ownerPid: process.pid,
-            clusterDir: dir.path,
-            removal: keep ? 'none' : dir.ownsDir ? 'dir' : 'entries',
-            entries: CLUSTER_ENTRIES,
-            lockPaths: [],
-            pids: [],
-            graceMs: 2_000,
-            pollMs: 1_000,
-          })
-        : Promise.resolve(undefined),
-      resolveBinaries({
-        ...options.binaries,
-        ...(def.binDir !== undefined ? { binDir: def.binDir } : {}),
-        ...(def.version !== undefined ? { version: def.version } : {}),
-        ...(def.enterprise !== undefined ? { enterprise: def.enterprise } : {}),
-        requireMongos: def.shards !== undefined,
-        signal,
-        onEvent: (event) => events.emit({ type: 'binaryProgress', event }),
-      }),
-    ]);
-    if (reaper.status === 'fulfilled') res.reaper = reaper.value;
-    if (bins.status === 'rejected') throw bins.reason;
-    if (reaper.status === 'rejected') throw reaper.reason;
-    const binaries = bins.value;
+    // The reaper is spawned before anything is created, so no moment leaves an orphan behind. It is
+    // not waited for: once spawned, it notices this process's death even before it reports ready
+    // (it then finds the channel to us closed), and finds the cluster's processes by their working
+    // directory and arguments.
+    if (reaperEnabled(options.reaper, env)) {
+      res.reaper = Reaper.spawn({
+        ownerPid: process.pid,
+        clusterDir: dir.path,
+        removal: keep ? 'none' : dir.ownsDir ? 'dir' : 'entries',
+        entries: CLUSTER_ENTRIES,
+        lockPaths: [],
+        pids: [],
+        graceMs: 2_000,
+        pollMs: 1_000,
+      });
+    }
+    const binaries = await resolveBinaries({
+      ...options.binaries,
+      ...(def.binDir !== undefined ? { binDir: def.binDir } : {}),
+      ...(def.version !== undefined ? { version: def.version } : {}),
+      ...(def.enterprise !== undefined ? { enterprise: def.enterprise } : {}),
+      requireMongos: def.shards !== undefined,
+      signal,
+      onEvent: (event) => events.emit({ type: 'binaryProgress', event }),
+    });
     events.emit({
       type: 'binaryResolved',
       source: binaries.source,
@@ -242,7 +239,8 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
       conns: res.conns,
       events,
     };
-    await res.writeState('starting');
+    // Not awaited: nothing needs it before the boot is done (the file is rewritten then).
+    void res.writeState('starting');
 
     let moving: Promise<void> = Promise.resolve();
     const ctx: BootContext = {
@@ -271,6 +269,8 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
       },
     };
     await bootCluster(ctx);
+    // A reaper that could not start fails the boot (its cluster would not be protected).
+    await res.reaper?.ready;
 
     for (const p of await host.control.status()) {
       const node = layout.nodes.find((n) => n.namespec === p.name);

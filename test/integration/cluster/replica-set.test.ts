@@ -64,7 +64,11 @@ describe('replica set with a hidden member and an arbiter', { timeout: 120_000 }
     const idx = (t: string, node?: string) =>
       events.findIndex((e) => e.type === t && (node === undefined || ('node' in e && e.node === node)));
     expect(types.filter((t) => t === 'nodeReady')).toHaveLength(3);
-    for (const n of ['rs0-0', 'rs0-1', 'rs0-2']) expect(idx('nodeReady', n)).toBeLessThan(idx('replicaSetInitiated'));
+    // Initiation overlaps the members' hello round trips; the primary is only announced after both.
+    for (const n of ['rs0-0', 'rs0-1', 'rs0-2']) {
+      expect(idx('nodeStarting', n)).toBeLessThan(idx('replicaSetInitiated'));
+      expect(idx('nodeReady', n)).toBeLessThan(idx('primaryElected'));
+    }
     expect(idx('replicaSetInitiated')).toBeLessThan(idx('primaryElected'));
     expect(events[idx('primaryElected')]).toMatchObject({ replicaSet: 'rs0', node: 'rs0-0' });
     expect(idx('primaryElected')).toBeLessThan(idx('replicaSetReady'));
