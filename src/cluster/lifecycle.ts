@@ -51,3 +51,19 @@ export function followLifecycle(rt: ClusterRuntime, onPid?: (node: string, pid: 
     }
   });
 }
+
+/**
+ * Passes every server log line through `debug`, under `mongo-topology:member:<node>` (style-guide.md
+ * §8 rule 16), when one of those namespaces is enabled (`DEBUG=mongo-topology:member:*`). Returns the
+ * function that stops it.
+ */
+export function passThroughServerLogs(rt: ClusterRuntime): () => void {
+  const loggers = new Map(
+    rt.layout().nodes.map((n) => [n.namespec, createDebug(`mongo-topology:member:${n.name}`)] as const),
+  );
+  if (![...loggers.values()].some((d) => d.enabled)) return () => undefined;
+  return rt.watch.onLine((l) => {
+    const d = loggers.get(l.name);
+    if (d?.enabled) d('%s', l.text);
+  });
+}

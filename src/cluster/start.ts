@@ -26,7 +26,7 @@ import { CLUSTER_ENTRIES, chooseClusterDir, claimClusterDir, createClusterDir } 
 import { Connections } from './connections.js';
 import { ClusterEvents, type ClusterEvent } from './events.js';
 import { layoutFromPlan, type ClusterLayout, type SupervisorMode } from './layout.js';
-import { followLifecycle } from './lifecycle.js';
+import { followLifecycle, passThroughServerLogs } from './lifecycle.js';
 import { Reaper, reaperEnabled } from './reaper.js';
 import type { ClusterRuntime } from './runtime.js';
 import { StartedCluster } from './started-cluster.js';
@@ -239,6 +239,8 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
       conns: res.conns,
       events,
     };
+    // Unsubscribed with the watch itself (closed at teardown).
+    passThroughServerLogs(rt);
     // Not awaited: nothing needs it before the boot is done (the file is rewritten then).
     void res.writeState('starting');
 

@@ -7,7 +7,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TopologyConfigError, cluster, type ClusterEvent } from '../../../src/index.js';
 import { SIM_BIN_DIR, clusterTestDir } from '../../helpers/cluster.js';
-import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import { expectNoProcesses, expectRemoved, findProcesses } from '../../helpers/leaks.js';
 import type { TestDir } from '../../helpers/supervisor.js';
 
 let dir: TestDir | undefined;
@@ -24,6 +24,8 @@ describe('standalone', { timeout: 120_000 }, () => {
       .binDir(SIM_BIN_DIR)
       .start({ tmpDir: dir.path, onEvent: (e) => events.push(e) });
     const node = c.node('standalone');
+    // A reaper watches this process for the cluster (and exits when the cluster is stopped).
+    expect(findProcesses('reaperMain').filter((p) => p.argv.join(' ').includes(c.clusterDir))).toHaveLength(1);
     expect(c.kind).toBe('standalone');
     expect(c.uri).toBe(`mongodb://${node.address}/?directConnection=true`);
     expect(c.version).toMatch(/^\d+\.\d+\.\d+$/);
@@ -98,7 +100,8 @@ describe('standalone', { timeout: 120_000 }, () => {
 
   it('keeps its directory when asked, with cluster.json saying it stopped', async () => {
     dir = clusterTestDir();
-    const c = await cluster().binDir(SIM_BIN_DIR).keepData().start({ tmpDir: dir.path });
+    const c = await cluster().binDir(SIM_BIN_DIR).keepData().start({ tmpDir: dir.path, reaper: false });
+    expect(findProcesses('reaperMain').filter((p) => p.argv.join(' ').includes(c.clusterDir))).toEqual([]);
     await c.client().db('app').collection('t').insertOne({ kept: true });
     const stopped = await c.stop();
     expect(stopped.kept).toBe(true);
