@@ -102,11 +102,17 @@ export type ClusterEvent = At &
         readonly elapsedMs: number;
       }
     | {
-        /** A node's process ended. `expected` is the supervisor's view (exit status 0 is expected). */
+        /**
+         * A node's process ended. `expected` is the supervisor's view: exit status 0 after startsecs is
+         * expected (not restarted); a death by signal, another status, or any end within startsecs is not.
+         */
         readonly type: 'nodeExited';
         readonly node: string;
+        /** The pid that ended (0 when unknown). */
         readonly pid: number;
         readonly expected: boolean;
+        /** Its exit status, -1 when killed by a signal, null when unknown. */
+        readonly exitStatus: number | null;
       }
     | {
         /** The supervisor started a node again after it exited on its own (autorestart). */

@@ -12,7 +12,8 @@ export function followLifecycle(rt: ClusterRuntime, onPid?: (node: string, pid: 
   const byNamespec = () => new Map(rt.layout().nodes.map((n) => [n.namespec, n.name]));
   let names = byNamespec();
   const lastPid = new Map<string, number>();
-  const pendingRestart = new Set<string>();
+  /** Nodes whose process ended on its own, with the pid that ended: the next READY is a restart. */
+  const died = new Map<string, number>();
   return rt.watch.onEvent((e) => {
     if (!('name' in e)) return;
     let node = names.get(e.name);
@@ -24,26 +25,50 @@ export function followLifecycle(rt: ClusterRuntime, onPid?: (node: string, pid: 
     switch (e.type) {
       case 'PROCESS_STATE_EXITED':
         lastPid.set(node, e.pid);
-        rt.events.emit({ type: 'nodeExited', node, pid: e.pid, expected: e.expected });
+        // Only an unexpected exit is restarted by the supervisor; a start after an expected one is the user's.
+        if (!e.expected) died.set(node, e.pid);
+        rt.events.emit({
+          type: 'nodeExited',
+          node,
+          pid: e.pid,
+          expected: e.expected,
+          exitStatus: e.exitStatus ?? null,
+        });
+        break;
+      case 'PROCESS_STATE_BACKOFF':
+        // Ended within startsecs of its start: a failed start, which the supervisor retries.
+        if (e.fromState === 'STARTING') {
+          died.set(node, lastPid.get(node) ?? 0);
+          rt.events.emit({
+            type: 'nodeExited',
+            node,
+            pid: lastPid.get(node) ?? 0,
+            expected: false,
+            exitStatus: e.exitStatus ?? null,
+          });
+        }
+        break;
+      case 'PROCESS_STATE_RUNNING':
+        lastPid.set(node, e.pid);
         break;
       case 'PROCESS_STATE_STOPPED':
+        // An administrative stop: a later start is not a restart.
         lastPid.set(node, e.pid);
+        died.delete(node);
         onPid?.(node, 0);
-        break;
-      case 'PROCESS_STATE_STARTING':
-        if (e.fromState === 'EXITED' || e.fromState === 'BACKOFF') pendingRestart.add(node);
         break;
       case 'PROCESS_READY': {
         onPid?.(node, e.pid);
-        if (pendingRestart.delete(node)) {
-          const previousPid = lastPid.get(node);
-          rt.events.emit({
-            type: 'nodeRestarted',
-            node,
-            pid: e.pid,
-            ...(previousPid !== undefined ? { previousPid } : {}),
-          });
-        }
+        lastPid.set(node, e.pid);
+        const previousPid = died.get(node);
+        if (previousPid === undefined) break;
+        died.delete(node);
+        rt.events.emit({
+          type: 'nodeRestarted',
+          node,
+          pid: e.pid,
+          ...(previousPid > 0 ? { previousPid } : {}),
+        });
         break;
       }
       default:

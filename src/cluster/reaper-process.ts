@@ -2,14 +2,14 @@
 // to clean up after it. It is given the cluster directory and watches its owner through the IPC
 // channel they share (the OS closes it however the owner dies, SIGKILL included) and, as a fallback,
 // by polling the owner's pid. When the owner is gone without having released it, it stops every
-// process that belongs to the cluster (their process groups: the supervisor daemon, the servers, the
-// supervisor's prespawned trampolines), SIGTERM first and SIGKILL after a grace period, removes the
+// process that belongs to the cluster (their process groups: the supervisor daemon, the servers),
+// SIGTERM first and SIGKILL after a grace period, removes the
 // cluster directory (or only our entries in a directory we did not create) and the port locks, and
 // exits. Released by a normal stop, it just exits.
 //
 // A process belongs to the cluster when its working directory is the cluster directory (every
 // program runs there: `directory=` in its program file) or its arguments name the cluster's
-// supervisor.ini or a config file under conf/ (servers, trampolines, a daemon), or it is a pid the
+// supervisor.ini or a config file under conf/ (servers, a daemon), or it is a pid the
 // owner reported that still matches. Processes that merely mention the directory (a `tail -f` of a
 // log) are left alone.
 //
@@ -202,6 +202,16 @@ export function reaperMain(req: (id: string) => unknown, argv: readonly string[]
   // Being signalled means someone is ending the reaper on purpose; the owner's death is still handled.
   for (const sig of ['SIGINT', 'SIGHUP'] as const) process.on(sig, () => undefined);
 
+  // Whatever goes wrong in here, the cluster must still be cleaned up once the owner is gone.
+  process.on('uncaughtException', (e) => {
+    log(`unexpected error: ${e.stack ?? e.message}`);
+    if (!alive(cfg.ownerPid) || !process.connected) void cleanup('error after the owner was gone');
+  });
   if (!process.connected || typeof process.send !== 'function') void cleanup('started without its owner');
-  else process.send({ type: 'ready', pid: process.pid } satisfies ReaperMessage);
+  else {
+    // The owner may die while we start: sending to a closed channel is an error, not a crash.
+    process.send({ type: 'ready', pid: process.pid } satisfies ReaperMessage, undefined, {}, (e: Error | null) => {
+      if (e) void cleanup(`owner gone before we were ready (${e.message})`);
+    });
+  }
 }

@@ -30,7 +30,7 @@ import { followLifecycle, passThroughServerLogs } from './lifecycle.js';
 import { Reaper, reaperEnabled } from './reaper.js';
 import type { ClusterRuntime } from './runtime.js';
 import { StartedCluster } from './started-cluster.js';
-import { ControlPortTaken, startSupervisorHost, type SupervisorOption } from './supervisor-host.js';
+import { ControlPortTaken, killGroup, startSupervisorHost, type SupervisorOption } from './supervisor-host.js';
 import { OwnedResources } from './teardown.js';
 import { clusterUri } from './uri.js';
 import { Deadline, SupervisorWatch } from './watch.js';
@@ -228,6 +228,15 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
     }
     const host = res.host;
     res.reportPids();
+    if (host.mode === 'in-process') {
+      // Last resort when the process exits without stopping the cluster and without a reaper:
+      // synchronously kill the servers this process supervises.
+      const onExit = () => {
+        for (const pid of res.pids.values()) if (pid > 0) killGroup(pid);
+      };
+      process.on('exit', onExit);
+      res.onTeardown(() => process.off('exit', onExit));
+    }
     events.emit({ type: 'supervisorStarted', mode, url: host.url, pid: host.pid });
 
     res.watch = await SupervisorWatch.open(host.control);

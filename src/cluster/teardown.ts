@@ -53,6 +53,7 @@ export class OwnedResources {
   readonly pids = new Map<string, number>();
   #stateChain: Promise<void> = Promise.resolve();
   #tornDown: Promise<string[]> | undefined;
+  readonly #onTeardown: (() => void)[] = [];
 
   constructor(
     readonly dir: ClusterDir,
@@ -95,6 +96,11 @@ export class OwnedResources {
     return [...plan.nodes.map((n) => n.port), plan.supervisor.port].map((p) => join(lockDir, `${p}.lock`));
   }
 
+  /** Runs `f` at the start of teardown. */
+  onTeardown(f: () => void): void {
+    this.#onTeardown.push(f);
+  }
+
   /** Releases everything, once. Resolves with the problems met (each step still ran). */
   teardown(stopTimeoutMs: number): Promise<string[]> {
     this.#tornDown ??= this.#teardown(stopTimeoutMs);
@@ -112,6 +118,7 @@ export class OwnedResources {
         problems.push(msg);
       }
     };
+    for (const f of this.#onTeardown) f();
     this.stopFollowing?.();
     await step('closing connections', () => this.conns?.close());
     const host = this.host;

@@ -32,9 +32,13 @@ async function runOwnerAndKill(parent: TestDir, i: number, plan: KillPlan): Prom
   mkdirSync(sub);
   // During the boot, a modelled start delay widens the window between "starting" and "ready".
   const env = plan.after === 'started' ? {} : { MONGOSIM_START_DELAY_MS: '400' };
-  const owner = new ScriptProcess(await bundle(OWNER), [
-    JSON.stringify({ binDir: SIM_BIN_DIR, tmpDir: sub, shape: plan.shape, env }),
-  ]);
+  const owner = new ScriptProcess(
+    await bundle(OWNER),
+    [JSON.stringify({ binDir: SIM_BIN_DIR, tmpDir: sub, shape: plan.shape, env })],
+    process.env.MT_REAPER_LOG
+      ? { ...process.env, MONGO_TOPOLOGY_REAPER_LOG: `${process.env.MT_REAPER_LOG}.${i}` }
+      : process.env,
+  );
   try {
     if (plan.after !== 'spawn') await owner.waitFor((m) => m.type === plan.after, 60_000);
     if (plan.delayMs) await delay(plan.delayMs);
