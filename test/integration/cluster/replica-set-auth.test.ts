@@ -116,3 +116,43 @@ describe('replica set with auth', { timeout: 120_000 }, () => {
     await c.waitHealthy();
   });
 });
+
+describe('replica set with a hidden member and an arbiter, with auth', { timeout: 120_000 }, () => {
+  it('boots, authenticates through its URI (arbiters answer without users), survives an arbiter kill, stops clean', async () => {
+    const dir = clusterTestDir();
+    try {
+      const c = await cluster()
+        .replicaSet([{}, { hidden: true }, { arbiterOnly: true }])
+        .auth({ username: 'app', password: 'secret' })
+        .binDir(SIM_BIN_DIR)
+        .start({ tmpDir: dir.path });
+      const clusterDir = c.clusterDir;
+      try {
+        const [p, hidden, arbiter] = c.nodes;
+        expect(c.uri).toBe(`mongodb://app:secret@${p.address},${arbiter.address}/?replicaSet=rs0&authSource=admin`);
+        expect(arbiter.uri).toBe(`mongodb://${arbiter.address}/?directConnection=true`);
+        expect(hidden.uri).toContain('app:secret@');
+        await c
+          .client()
+          .db('app')
+          .collection('t')
+          .insertOne({ a: 1 }, { writeConcern: { w: 'majority' } });
+        const reader = new MongoClient(c.uri);
+        try {
+          expect(await reader.db('app').collection('t').countDocuments()).toBe(1);
+        } finally {
+          await reader.close();
+        }
+        expect(await c.replicaSet().states()).toEqual({ 'rs0-0': 'PRIMARY', 'rs0-1': 'SECONDARY', 'rs0-2': 'ARBITER' });
+        const ev = await arbiter.expectAutoRestart();
+        expect(ev).toMatchObject({ state: 'ARBITER', primaryAfter: 'rs0-0', newPrimaryElected: false });
+      } finally {
+        await c.stop();
+      }
+      expectRemoved(clusterDir);
+      await expectNoProcesses(dir.path);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
