@@ -157,7 +157,18 @@ function shardSeeds(layout: ClusterLayout, set: ReplicaSetLayout): string {
 /** Server errors from addShard that no retry fixes. */
 const ADD_SHARD_FATAL = new Set([2, 13, 20, 72]);
 
-async function addShard(ctx: BootContext, set: ReplicaSetLayout, router: NodeLayout): Promise<void> {
+/**
+ * Adds a shard through a router. With auth, it is first tried through the localhost exception (which
+ * some servers allow for addShard); refused (Unauthorized), the cluster's user is created through the
+ * router (once, `routerUser`) and the shard is added as that user, the order MongoDB's own keyFile
+ * tutorial follows.
+ */
+async function addShard(
+  ctx: BootContext,
+  set: ReplicaSetLayout,
+  router: NodeLayout,
+  routerUser: () => Promise<void>,
+): Promise<void> {
   const { rt } = ctx;
   const seeds = shardSeeds(rt.layout(), set);
   await rt.watch.waitUntil({
@@ -172,6 +183,10 @@ async function addShard(ctx: BootContext, set: ReplicaSetLayout, router: NodeLay
         );
         return true;
       } catch (e) {
+        if (e instanceof MongoServerError && e.code === 13 && rt.layout().auth && !rt.conns.userCreated) {
+          await routerUser();
+          throw new NotYet(`addShard ${set.name}: retrying as ${rt.layout().auth!.username}`, { cause: e });
+        }
         if (e instanceof MongoServerError && !ADD_SHARD_FATAL.has(Number(e.code)))
           throw new NotYet(`addShard ${set.name}: ${e.message}`, { cause: e });
         throw e;
@@ -321,6 +336,13 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
         ),
       ),
     );
+    // The cluster's user lives on the config servers and is created through a router, once.
+    let routerUser: Promise<void> | undefined;
+    const ensureRouterUser = () =>
+      (routerUser ??= (async () => {
+        await createFirstUser(ctx, currentNode(rt, routers[0]));
+        await rt.conns.userWasCreated();
+      })());
     const added = shardSets.map((s) =>
       track(
         ctx,
@@ -329,6 +351,7 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
             ctx,
             rt.layout().replicaSets.find((x) => x.name === s.name)!,
             currentNode(rt, routers[0]),
+            ensureRouterUser,
           ),
         ),
       ),
@@ -344,13 +367,11 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
           shardSets.map((s) => s.name),
         );
         if (auth) {
-          // The cluster's user lives on the config servers (created through a router); each shard
-          // gets the same user locally, so the per-node URIs of shard members authenticate too.
+          // Each shard gets the same user locally, so the per-node URIs of shard members authenticate too.
           await all(ctx, [
-            createFirstUser(ctx, router),
+            ensureRouterUser(),
             ...shardSets.map((s) => createFirstUser(ctx, currentNode(rt, s.initialPrimary))),
           ]);
-          await rt.conns.userWasCreated();
         }
         await majorityWrite(ctx);
       }),
