@@ -1,7 +1,8 @@
 // Benchmark (not a test): start-to-listening time and resident memory of the simulated mongod.
 // Start-to-listening = from spawn() to the log line id 23016 "Waiting for connections" on stdout,
 // compared with a bare `node -e 0`, with and without NODE_EXTRA_CA_CERTS (which alone costs tens of
-// milliseconds of Node start-up). RSS is read from /proc/<pid>/status once the process listens, for a
+// milliseconds of Node start-up). Wall-clock times depend on machine load, so the CPU time used until
+// listening (from /proc, 10 ms ticks) is printed too. RSS is read from /proc/<pid>/status once the process listens, for a
 // standalone and for each member of an initiated three-member replica set. Medians of N runs.
 // Usage: npm run build:fixtures && node bench/simulator.mjs [runs=15]
 import { spawn } from 'node:child_process';
@@ -19,6 +20,13 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** CPU time (user + system, ms) a process has used so far; /proc ticks are 10 ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -33,8 +41,13 @@ function env(withCaCerts) {
 function timeNode(withCaCerts) {
   return new Promise((res) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, ['-e', '0'], { env: env(withCaCerts), stdio: 'ignore' });
-    p.on('exit', () => res(performance.now() - t0));
+    const p = spawn(process.execPath, ['-e', 'const u = process.cpuUsage(); console.log((u.user + u.system) / 1000)'], {
+      env: env(withCaCerts),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.on('exit', () => res({ ms: performance.now() - t0, cpu: Number(out) }));
   });
 }
 
@@ -60,7 +73,7 @@ function startMongod(dir, args, withCaCerts) {
       const m = /"id":23016,.*"port":(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        res({ proc: p, ms: performance.now() - t0, port: Number(m[1]) });
+        res({ proc: p, ms: performance.now() - t0, cpu: cpuMs(p.pid), port: Number(m[1]) });
       }
     });
     p.on('error', rej);
@@ -78,13 +91,18 @@ try {
   for (const withCa of [false, true]) {
     if (withCa && !process.env.NODE_EXTRA_CA_CERTS) continue;
     const nodeMs = [];
+    const nodeCpu = [];
     const simMs = [];
+    const simCpu = [];
     const rss = [];
     for (let i = 0; i < RUNS; i++) {
-      nodeMs.push(await timeNode(withCa));
+      const n = await timeNode(withCa);
+      nodeMs.push(n.ms);
+      nodeCpu.push(n.cpu);
       const dir = join(root, `s${withCa ? 'ca' : ''}${i}`);
-      const { proc, ms } = await startMongod(dir, [], withCa);
+      const { proc, ms, cpu } = await startMongod(dir, [], withCa);
       simMs.push(ms);
+      simCpu.push(cpu);
       await new Promise((r) => setTimeout(r, 200));
       rss.push(rssMb(proc.pid));
       await stop(proc);
@@ -95,6 +113,8 @@ try {
       'node -e 0 (ms)': median(nodeMs).toFixed(0),
       'mongod spawn→23016 (ms)': median(simMs).toFixed(0),
       'on top of node (ms)': (median(simMs) - median(nodeMs)).toFixed(0),
+      'node CPU (ms)': median(nodeCpu).toFixed(0),
+      'mongod CPU to 23016 (ms)': median(simCpu).toFixed(0),
       'standalone RSS (MB)': median(rss).toFixed(1),
     });
   }

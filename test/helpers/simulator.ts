@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MongoClient, type Document } from 'mongodb';
 import { pollUntil, withTimeout } from '../../src/common/async.js';
+import { rawCommand } from './wire.js';
 
 export const MONGOD_BIN = resolve(import.meta.dirname, '../../fixtures/bin/mongod');
 
@@ -83,6 +84,8 @@ export interface NodeOptions {
   readonly dbPath?: string;
   readonly replSet?: string;
   readonly timeoutMs?: number;
+  /** Listen on a unix socket in this directory too (default: `--nounixsocket`). */
+  readonly unixSocketPrefix?: string;
 }
 
 /** One running simulated mongod. */
@@ -109,7 +112,7 @@ export class SimNode {
       this.dbPath,
       '--bind_ip',
       '127.0.0.1',
-      '--nounixsocket',
+      ...(opts.unixSocketPrefix ? ['--unixSocketPrefix', opts.unixSocketPrefix] : ['--nounixsocket']),
       ...(opts.replSet ? ['--replSet', opts.replSet] : []),
       ...(opts.args ?? []),
     ];
@@ -223,6 +226,11 @@ export class SimNode {
     return new MongoClient(`mongodb://${this.host}/?directConnection=true&serverSelectionTimeoutMS=15000${extra}`);
   }
 
+  /** hello over a raw socket: much cheaper than a driver client when polling many times. */
+  hello(timeoutMs = 1500): Promise<Document> {
+    return rawCommand(this.port, { hello: 1, $db: 'admin' }, timeoutMs);
+  }
+
   /** Runs one admin command over a short-lived direct connection. */
   async command(cmd: Document, db = 'admin', selectionTimeoutMs = 15_000): Promise<Document> {
     const c = new MongoClient(
@@ -300,7 +308,7 @@ export class SimSet {
       this.nodes.map(async (n) => {
         if (n.exit) return null;
         try {
-          return await n.command({ hello: 1 }, 'admin', 1500);
+          return await n.hello();
         } catch {
           return null;
         }
@@ -320,16 +328,16 @@ export class SimSet {
     );
   }
 
-  /** Waits until every live data-bearing node reports PRIMARY or SECONDARY (arbiters ARBITER). */
+  /** Waits until every live node is PRIMARY, SECONDARY or ARBITER and knows who the primary is. */
   async waitForHealthy(timeoutMs = 30_000): Promise<void> {
     await pollUntil(
       async () => {
         const hs = await this.hellos();
         return hs.every((h, i) => {
           if (this.nodes[i].exit) return true;
-          if (!h) return false;
+          if (!h || h.setName === undefined || h.primary === undefined) return false;
           if (this.specs[i]?.arbiterOnly) return h.arbiterOnly === true;
-          return h.isWritablePrimary === true || h.secondary === true || (h.hidden === true && h.setName !== undefined);
+          return h.isWritablePrimary === true || h.secondary === true;
         });
       },
       { what: `all members of ${this.name} healthy`, timeoutMs, intervalMs: 100 },

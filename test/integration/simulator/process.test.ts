@@ -229,8 +229,27 @@ describe('logs', () => {
     await n3.stop('SIGTERM');
     const appended = parseLogLines(readFileSync(logPath, 'utf8'));
     expect(appended.filter((l) => l.id === 4615611)).toHaveLength(2);
+    // SIGUSR1 rotates: the current file is renamed and a fresh one opened.
+    const n4 = new SimNode({ dir: join(dir, 'b'), args: ['--logpath', logPath, '--logappend'] });
+    nodes.push(n4);
+    await waitForFile(logPath, `"pid":${n4.pid}`);
+    await waitForFile(logPath, '"id":23016', 3);
+    const before = readdirSync(dir).filter((f) => f.startsWith('mongod.log.')).length;
+    await new Promise((r) => setTimeout(r, 1100));
+    n4.kill('SIGUSR1');
+    await pollFor(() => readdirSync(dir).filter((f) => f.startsWith('mongod.log.')).length === before + 1);
+    await n4.stop('SIGTERM');
+    expect(readFileSync(logPath, 'utf8')).toContain('"id":23138');
   });
 });
+
+async function pollFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function waitForFile(path: string, needle: string, times = 1, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -332,6 +351,25 @@ describe('exit codes', () => {
     expect(r.stdout).toMatch(/\*\*\*aborting after fassert\(\) failure/);
   });
 
+  it('crashes abruptly with MONGOSIM_CRASH_AFTER_MS (lock file left behind)', async () => {
+    const n = await node([], { MONGOSIM_CRASH_AFTER_MS: '300' });
+    expect(await n.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(readFileSync(join(n.dbPath, 'mongod.lock'), 'utf8')).toBe(`${n.pid}\n`);
+  });
+
+  it('ignores SIGTERM with MONGOSIM_IGNORE_SIGNALS and delays shutdown with MONGOSIM_SHUTDOWN_DELAY_MS', async () => {
+    const hung = await node([], { MONGOSIM_IGNORE_SIGNALS: '1' }, 'hung');
+    hung.kill('SIGTERM');
+    await hung.waitForLog((l) => l.id === 23378, 5000, 'the ignored-signal warning');
+    expect((await hung.command({ ping: 1 })).ok).toBe(1);
+    hung.kill('SIGKILL');
+    expect((await hung.exited).signal).toBe('SIGKILL');
+    const slow = await node([], { MONGOSIM_SHUTDOWN_DELAY_MS: '600' }, 'slow');
+    const t0 = Date.now();
+    expect(await slow.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+  });
+
   it('delays listening by MONGOSIM_START_DELAY_MS', async () => {
     const t0 = Date.now();
     await node([], { MONGOSIM_START_DELAY_MS: '700' });
@@ -409,32 +447,18 @@ describe('signals, shutdown and the lock file', () => {
   it('creates the unix socket under --unixSocketPrefix and removes it on shutdown', async () => {
     const sockDir = join(dir, 'sock');
     mkdirSync(sockDir);
-    const n = new SimNode({ dir: join(dir, 'u'), args: [] });
-    // The helper passes --nounixsocket; start one by hand without it.
-    n.kill('SIGKILL');
-    await n.exited;
-    const { spawn } = await import('node:child_process');
-    const { MONGOD_BIN } = await import('../../helpers/simulator.js');
-    const p = spawn(MONGOD_BIN, ['--port', '0', '--dbpath', n.dbPath, '--unixSocketPrefix', sockDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(out)), 20_000);
-      p.stdout.on('data', () => {
-        if (out.includes('"id":23016')) {
-          clearTimeout(t);
-          res();
-        }
-      });
-    });
-    const port = parseLogLines(out).find((l) => l.id === 23016)!.attr!.port as number;
-    const sock = join(sockDir, `mongodb-${port}.sock`);
+    const n = await startNode({ dir: join(dir, 'u'), unixSocketPrefix: sockDir });
+    nodes.push(n);
+    const sock = join(sockDir, `mongodb-${n.port}.sock`);
     expect(existsSync(sock)).toBe(true);
-    expect(parseLogLines(out).find((l) => l.id === 23015)!.attr!.address).toBe(sock);
-    p.kill('SIGTERM');
-    await new Promise((r) => p.on('exit', r));
+    expect(n.lines.filter((l) => l.id === 23015).map((l) => l.attr!.address)).toEqual([sock, '127.0.0.1']);
+    // The socket serves the wire protocol too.
+    const { MongoClient } = await import('mongodb');
+    const c = new MongoClient(`mongodb://${encodeURIComponent(sock)}/?directConnection=true`);
+    expect((await c.db('admin').command({ ping: 1 })).ok).toBe(1);
+    await c.close();
+    expect(await n.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(existsSync(sock)).toBe(false);
+    expect(n.lines.find((l) => l.id === 23017)?.attr).toEqual({ path: sock });
   });
 });

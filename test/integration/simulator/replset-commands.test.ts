@@ -104,6 +104,33 @@ describe('replSetInitiate', () => {
     expect((await a.command({ hello: 1 })).isreplicaset).toBe(true);
   });
 
+  it('applies the config-server and shard-server roles', async () => {
+    const cfg = await startNode({ dir: join(dir, 'cfg'), replSet: 'cfgrs', args: ['--configsvr'] });
+    nodes.push(cfg);
+    expect((await cfg.command({ hello: 1 })).configsvr).toBe(2);
+    await expect(
+      cfg.command({ replSetInitiate: { _id: 'cfgrs', members: [{ _id: 0, host: cfg.host }] } }),
+    ).rejects.toMatchObject({
+      code: 93,
+      message: 'Nodes started with the --configsvr flag must have configsvr:true in their config',
+    });
+    await cfg.command({ replSetInitiate: { _id: 'cfgrs', configsvr: true, members: [{ _id: 0, host: cfg.host }] } });
+    await cfg.waitForLog((l) => l.id === 21331, 10_000, 'primary');
+    expect((await cfg.command({ replSetGetConfig: 1 })).config.configsvr).toBe(true);
+    expect((await cfg.command({ replSetGetStatus: 1 })).configsvr).toBe(true);
+    const shard = await startNode({ dir: join(dir, 'shard'), replSet: 'sh1', args: ['--shardsvr'] });
+    nodes.push(shard);
+    await expect(
+      shard.command({ replSetInitiate: { _id: 'sh1', configsvr: true, members: [{ _id: 0, host: shard.host }] } }),
+    ).rejects.toMatchObject({ code: 93 });
+    await shard.command({ replSetInitiate: { _id: 'sh1', members: [{ _id: 0, host: shard.host }] } });
+    await shard.waitForLog((l) => l.id === 21331, 10_000, 'primary');
+    const h = await shard.command({ hello: 1 });
+    expect(h.isImplicitDefaultMajorityWC).toBe(true);
+    expect(h.configsvr).toBeUndefined();
+    expect((await shard.command({ getCmdLineOpts: 1 })).parsed.sharding).toEqual({ clusterRole: 'shardsvr' });
+  });
+
   it('builds a default config from the set name and host, then refuses a second initiate', async () => {
     const a = await ghost('d', 'rsdef');
     const r = await a.command({ replSetInitiate: {} });

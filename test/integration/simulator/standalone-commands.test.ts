@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, Long, MongoServerError } from 'mongodb';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import { makeTempDir, removeDir, startNode, type SimNode } from '../../helpers/simulator.js';
+import { pollUntil } from '../../../src/common/async.js';
 
 let dir: string;
 let n: SimNode;
@@ -13,7 +14,7 @@ let client: MongoClient;
 
 beforeAll(async () => {
   dir = makeTempDir();
-  n = await startNode({ dir: join(dir, 'a') });
+  n = await startNode({ dir: join(dir, 'a'), args: ['--setParameter', 'ttlMonitorSleepSecs=1'] });
   client = new MongoClient(`mongodb://${n.host}/?serverSelectionTimeoutMS=15000`);
   await client.connect();
 });
@@ -54,6 +55,10 @@ describe('CRUD', () => {
     const up = await c.updateOne({ name: 'eve', age: 50 }, { $set: { role: 'new' } }, { upsert: true });
     expect(up.upsertedCount).toBe(1);
     expect(await c.findOne({ _id: up.upsertedId! })).toMatchObject({ name: 'eve', age: 50, role: 'new' });
+    const repUpsert = await c.replaceOne({ _id: 'r', ignored: 1 }, { name: 'ray' }, { upsert: true });
+    expect(repUpsert.upsertedId).toBe('r');
+    expect(await c.findOne({ _id: 'r' })).toEqual({ _id: 'r', name: 'ray' });
+    await c.deleteOne({ _id: 'r' });
     const rep = await c.replaceOne({ _id: 3 }, { name: 'cy2' });
     expect(rep.modifiedCount).toBe(1);
     expect(await c.findOne({ _id: 3 })).toEqual({ _id: 3, name: 'cy2' });
@@ -191,6 +196,69 @@ describe('CRUD', () => {
         .collection<any>('atlascli')
         .countDocuments({ managedClusterType: 'atlasCliLocalDevCluster' }),
     ).toBe(0);
+  });
+});
+
+describe('bulkWrite (8.0 command)', () => {
+  it('runs MongoClient.bulkWrite across namespaces with per-operation results', async () => {
+    const r = await client.bulkWrite<any>(
+      [
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 1, v: 1 } },
+        { name: 'insertOne', namespace: 'bw.b', document: { _id: 'x' } },
+        { name: 'updateOne', namespace: 'bw.a', filter: { _id: 1 }, update: { $inc: { v: 1 } } },
+        { name: 'updateOne', namespace: 'bw.a', filter: { _id: 2 }, update: { $set: { v: 9 } }, upsert: true },
+        { name: 'deleteOne', namespace: 'bw.b', filter: { _id: 'x' } },
+      ],
+      { verboseResults: true },
+    );
+    expect(r).toMatchObject({ insertedCount: 2, matchedCount: 1, modifiedCount: 1, upsertedCount: 1, deletedCount: 1 });
+    expect(r.updateResults?.get(3)).toMatchObject({ upsertedId: 2 });
+    expect(await client.db('bw').collection<any>('a').find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, v: 2 },
+      { _id: 2, v: 9 },
+    ]);
+    const failed = await client
+      .bulkWrite<any>([
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 1 } },
+        { name: 'insertOne', namespace: 'bw.a', document: { _id: 3 } },
+      ])
+      .catch((e: unknown) => e);
+    expect((failed as { writeErrors: Map<number, { code: number }> }).writeErrors.get(0)).toMatchObject({
+      code: 11000,
+    });
+    expect(await client.db('bw').collection<any>('a').countDocuments({ _id: 3 })).toBe(0);
+  });
+});
+
+describe('TTL and explain', () => {
+  it('expires documents through a TTL index', async () => {
+    const c = client.db('ttl').collection<any>('sessions');
+    await c.createIndex({ at: 1 }, { expireAfterSeconds: 1 });
+    await c.insertMany([
+      { _id: 'old', at: new Date(Date.now() - 60_000) },
+      { _id: 'new', at: new Date(Date.now() + 3_600_000) },
+      { _id: 'nodate', at: 'x' },
+    ]);
+    await pollUntil(async () => (await c.countDocuments({ _id: 'old' })) === 0, {
+      what: 'the TTL monitor to delete the expired document',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    expect((await c.find({}).toArray()).map((d) => d._id).sort()).toEqual(['new', 'nodate']);
+    const idx = await c.listIndexes().toArray();
+    expect(idx[1]).toMatchObject({ key: { at: 1 }, expireAfterSeconds: 1 });
+  });
+
+  it('explains queries with an honest plan', async () => {
+    const c = client.db('ttl').collection<any>('sessions');
+    const byId = await c.find({ _id: 'new' }).explain('executionStats');
+    expect(byId.queryPlanner.winningPlan.stage).toBe('IDHACK');
+    expect(byId.executionStats.nReturned).toBe(1);
+    const scan = await c.find({ at: { $type: 'string' } }).explain('executionStats');
+    expect(scan.queryPlanner).toMatchObject({ namespace: 'ttl.sessions', winningPlan: { stage: 'COLLSCAN' } });
+    expect(scan.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 2 });
+    const none = await client.db('ttl').collection('missing').find({}).explain();
+    expect(none.queryPlanner.winningPlan.stage).toBe('EOF');
   });
 });
 
