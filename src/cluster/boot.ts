@@ -360,12 +360,6 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
     const finished = track(
       ctx,
       Promise.all([...added, ...ready]).then(async () => {
-        const router = currentNode(rt, routers[0]);
-        await waitShardsListed(
-          ctx,
-          router,
-          shardSets.map((s) => s.name),
-        );
         if (auth) {
           // Each shard gets the same user locally, so the per-node URIs of shard members authenticate too.
           await all(ctx, [
@@ -373,6 +367,12 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
             ...shardSets.map((s) => createFirstUser(ctx, currentNode(rt, s.initialPrimary))),
           ]);
         }
+        // As the user when auth is on: listShards is not open to the localhost exception.
+        await waitShardsListed(
+          ctx,
+          currentNode(rt, routers[0]),
+          shardSets.map((s) => s.name),
+        );
         await majorityWrite(ctx);
       }),
     );
