@@ -62,7 +62,8 @@ export interface StartOptions {
   readonly supervisor?: SupervisorOption;
   /**
    * Start the orphan reaper, which stops the cluster and removes its directory if this process dies
-   * without stopping it (even by SIGKILL). @default true unless `MONGO_TOPOLOGY_REAPER=false`
+   * without stopping it (even by SIGKILL). `MONGO_TOPOLOGY_REAPER=false` turns it off in any case.
+   * @default true with the in-process supervisor, false with a daemon (that cluster outlives this process)
    */
   readonly reaper?: boolean;
   /** Extra environment variables for the server processes (on top of this process's environment). */
@@ -140,7 +141,8 @@ export async function startCluster(spec: TopologySpec, options: StartOptions = {
     // not waited for: once spawned, it notices this process's death even before it reports ready
     // (it then finds the channel to us closed), and finds the cluster's processes by their working
     // directory and arguments.
-    if (reaperEnabled(options.reaper, env)) {
+    // A daemon-supervised cluster is meant to outlive this process: no reaper unless asked for.
+    if (reaperEnabled(options.reaper ?? (mode === 'daemon' ? false : undefined), env)) {
       res.reaper = Reaper.spawn({
         ownerPid: process.pid,
         clusterDir: dir.path,

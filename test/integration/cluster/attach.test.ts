@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SupervisorError, TopologyConfigError, attach, type ClusterEvent } from '../../../src/index.js';
+import { SupervisorError, TopologyConfigError, attach, cluster, type ClusterEvent } from '../../../src/index.js';
 import { SIM_BIN_DIR, ScriptProcess, bundle, clusterTestDir, removeBundles } from '../../helpers/cluster.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import { cliBundle, removeCliBundle, type TestDir } from '../../helpers/supervisor.js';
@@ -106,6 +106,29 @@ describe('attach', { timeout: 120_000 }, () => {
     const stopped = await a.stop();
     expect(stopped.kept).toBe(false);
     expect(existsSync(started.clusterDir)).toBe(false);
+    await expectNoProcesses(dir.path);
+  });
+
+  it('a daemon-supervised cluster started and stopped by this process (the supervisor in its own process)', async () => {
+    dir = clusterTestDir();
+    const events: ClusterEvent[] = [];
+    const c = await cluster()
+      .replicaSet(1)
+      .binDir(SIM_BIN_DIR)
+      .start({
+        tmpDir: dir.path,
+        supervisor: { mode: 'daemon', cli: await cliBundle() },
+        onEvent: (e) => events.push(e),
+      });
+    const daemon = events.find((e) => e.type === 'supervisorStarted');
+    expect(daemon).toMatchObject({ mode: 'daemon' });
+    expect((daemon as { pid: number }).pid).not.toBe(process.pid);
+    await c.client().db('app').collection('t').insertOne({ a: 1 });
+    const ev = await c.node('rs0-0').expectAutoRestart();
+    expect(ev.state).toBe('PRIMARY');
+    const clusterDir = c.clusterDir;
+    await c.stop();
+    expectRemoved(clusterDir);
     await expectNoProcesses(dir.path);
   });
 });
