@@ -94,7 +94,7 @@ export interface StartFailure {
 const HINTS: Readonly<Record<StartFailureKind, string | undefined>> = {
   'address-in-use':
     'Another program took the port; mongo-topology moves a node to a new port before its replica set is initiated, so this means every attempt collided.',
-  'fatal-assertion': 'The server aborted on a fatal assertion; the log lines above say where.',
+  'fatal-assertion': 'The server aborted on a fatal assertion; the log lines below say where.',
   'startup-exception':
     'The server refused to start (data directory missing, locked by another mongod, read-only, or written by another version).',
   'key-file': 'The server refused its key file (it must be readable by the owner only, 6-1024 base64 characters).',
