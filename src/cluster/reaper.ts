@@ -5,6 +5,7 @@
 // detached clusters do not use it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import createDebug from 'debug';
 import { SupervisorError } from '../errors.js';
 import { reaperMain, type ReaperConfig, type ReaperMessage } from './reaper-process.js';
@@ -89,6 +90,14 @@ export class Reaper {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env,
     });
+    // It idles until the owner dies: never let it compete with the servers booting (nice 19).
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 19);
+      } catch {
+        // Not permitted here: it runs at normal priority.
+      }
+    }
     return new Reaper(child, options.timeoutMs ?? 15_000);
   }
 
