@@ -181,9 +181,51 @@ export class StartupTimeoutError extends MongoTopologyError {
   }
 }
 
+/**
+ * What `expectAutoRestart` observed: the process before and after, how long the supervisor took to
+ * start it again and the node to be usable, the state it rejoined its replica set in, and whether
+ * the set elected another primary meanwhile. Times are from the kill.
+ */
+export interface AutoRestartEvidence {
+  readonly node: string;
+  readonly signal: string;
+  readonly oldPid: number;
+  readonly newPid: number;
+  /** How the killed process ended, as the supervisor saw it (-1: killed by a signal). */
+  readonly exitStatus: number | null;
+  /** Kill to the supervisor spawning the new process. */
+  readonly respawnMs: number;
+  /** Kill to the new process logging "Waiting for connections" (23016). */
+  readonly listeningMs: number;
+  /** Kill to the node being healthy again: PRIMARY/SECONDARY/ARBITER in its set, or answering hello. */
+  readonly readyMs: number;
+  /** The state it rejoined in; `ROUTER` for a mongos, `STANDALONE` for a standalone. */
+  readonly state: string;
+  /** The set's primary before the kill and once the node was back (with `waitForPrimary`). */
+  readonly primaryBefore?: string;
+  readonly primaryAfter?: string;
+  /** Whether the set's primary after is another node or the same node in a newer term. */
+  readonly newPrimaryElected: boolean;
+  /** The supervisor's count of automatic restarts of this node, after this one. */
+  readonly restartCount: number;
+}
+
 /** A node killed on purpose did not come back as expected (supervisor did not respawn it, or it never rejoined). */
 export class AutoRestartError extends MongoTopologyError {
   readonly code = 'MT_AUTO_RESTART';
+  /** Where it got stuck: `exit`, `respawn`, `listening`, `healthy` or `primary`. */
+  readonly phase: string;
+  /** What was observed up to that point. */
+  readonly evidence: Partial<AutoRestartEvidence>;
+  constructor(
+    shortMessage: string,
+    details: ErrorEvidence & { readonly phase: string; readonly evidence: Partial<AutoRestartEvidence> },
+  ) {
+    const { phase, evidence, ...rest } = details;
+    super(shortMessage, rest);
+    this.phase = phase;
+    this.evidence = evidence;
+  }
 }
 
 /** The process supervisor failed: bad INI, unknown program, control API fault. */

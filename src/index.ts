@@ -2,6 +2,8 @@
 // one is a deliberate act (style-guide.md §2: no `export *` at the root).
 
 import { DEFAULT_DEFINITION, TopologySpec } from './topology/builder.js';
+import { startCluster, type StartOptions } from './cluster/start.js';
+import type { StartedCluster } from './cluster/started-cluster.js';
 
 /**
  * An immutable description of a MongoDB topology, made by {@link cluster}. Every builder method
@@ -16,7 +18,26 @@ import { DEFAULT_DEFINITION, TopologySpec } from './topology/builder.js';
  * const spec: ClusterSpec = cluster().replicaSet(3);
  * ```
  */
-export class ClusterSpec extends TopologySpec {}
+export class ClusterSpec extends TopologySpec {
+  /**
+   * Starts the topology and resolves once it is usable: binaries resolved, every node supervised,
+   * replica sets initiated with their planned primary, routers up and every shard added, the first
+   * user created when auth is on, and a majority write through the URI done.
+   *
+   * @throws TopologyConfigError for a bad spec or options (before anything starts).
+   * @throws BinaryResolutionError when no usable mongod (or mongos) is found.
+   * @throws ProcessStartError when a node exits at start (with its command line, last log lines and log path).
+   * @throws StartupTimeoutError when the boot passes its deadline (naming what it waited for).
+   * @example
+   * ```ts
+   * await using c = await cluster().replicaSet(3).start();
+   * const db = c.client().db('app');
+   * ```
+   */
+  start(options: StartOptions = {}): Promise<StartedCluster> {
+    return startCluster(this, options);
+  }
+}
 
 /**
  * Starts a topology description: a standalone mongod with small, test-friendly defaults. Chain
@@ -33,6 +54,40 @@ export function cluster(): ClusterSpec {
 }
 
 export { TopologySpec };
+export {
+  StartedCluster,
+  StoppedCluster,
+  AttachedCluster,
+  ClusterHandle,
+  ReplicaSetHandle,
+  NodeHandle,
+  attach,
+  readStateFile,
+  reaperEnabled,
+  STATE_FILE,
+  BOOT_CHECK_DB,
+  type StartOptions,
+  type StopOptions,
+  type AttachOptions,
+  type ExpectAutoRestartOptions,
+  type HookOptions,
+  type NodeHealth,
+  type StepDownOptions,
+  type MemberStateName,
+  type ClusterEvent,
+  type ClusterEventOf,
+  type ClusterEventType,
+  type AuthLayout,
+  type ClusterLayout,
+  type NodeLayout,
+  type ReplicaSetLayout,
+  type SupervisorLayout,
+  type SupervisorMode,
+  type SupervisorOption,
+  type ClusterStateFile,
+  type ClusterStateName,
+  type NodeState,
+} from './cluster/index.js';
 export {
   plan,
   type ClusterPlan,
@@ -89,6 +144,7 @@ export {
   AutoRestartError,
   SupervisorError,
   isMongoTopologyError,
+  type AutoRestartEvidence,
   type ConfigProblem,
   type ErrorEvidence,
   type BinaryAttempt,

@@ -22,11 +22,22 @@ interface ProcessEventBase extends EventBase {
 /** A process changed state. Fields present per type exactly as in supervisord's payloads. */
 export type ProcessStateEvent = ProcessEventBase & { readonly fromState: ProcessStateName } & (
     | { readonly type: 'PROCESS_STATE_STARTING'; readonly tries: number }
-    | { readonly type: 'PROCESS_STATE_BACKOFF'; readonly tries: number }
+    | {
+        readonly type: 'PROCESS_STATE_BACKOFF';
+        readonly tries: number;
+        /** Ours, not in supervisord's payload: how the attempt ended (-1: a signal), null when it was not spawned. */
+        readonly exitStatus?: number | null;
+      }
     | { readonly type: 'PROCESS_STATE_RUNNING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPING'; readonly pid: number }
     | { readonly type: 'PROCESS_STATE_STOPPED'; readonly pid: number }
-    | { readonly type: 'PROCESS_STATE_EXITED'; readonly pid: number; readonly expected: boolean }
+    | {
+        readonly type: 'PROCESS_STATE_EXITED';
+        readonly pid: number;
+        readonly expected: boolean;
+        /** Ours, not in supervisord's payload: the exit status (-1 when killed by a signal). */
+        readonly exitStatus?: number | null;
+      }
     | { readonly type: 'PROCESS_STATE_FATAL' }
     | { readonly type: 'PROCESS_STATE_UNKNOWN' }
   );

@@ -65,6 +65,8 @@ export class SupervisedProcess {
   pid = 0;
   /** Exit status of the last exit (-1 for a signal death), null when unknown. */
   exitstatus: number | null = null;
+  /** Exit status of the current spawn attempt once it ended, kept even when supervisord's `exitstatus` is not (too quick). */
+  #attemptExit: number | null = null;
   spawnerr: string | null = null;
   /** Number of spawns, and of those the automatic ones (autorestart or backoff retry). */
   spawnCount = 0;
@@ -172,8 +174,16 @@ export class SupervisedProcess {
     const ids = this.#ids();
     switch (to) {
       case 'STARTING':
+        this.host.emit({ type: 'PROCESS_STATE_STARTING', ...ids, fromState: from, tries: this.backoff });
+        break;
       case 'BACKOFF':
-        this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from, tries: this.backoff });
+        this.host.emit({
+          type: 'PROCESS_STATE_BACKOFF',
+          ...ids,
+          fromState: from,
+          tries: this.backoff,
+          exitStatus: this.#attemptExit,
+        });
         break;
       case 'RUNNING':
       case 'STOPPING':
@@ -181,7 +191,14 @@ export class SupervisedProcess {
         this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from, pid: this.pid });
         break;
       case 'EXITED':
-        this.host.emit({ type: 'PROCESS_STATE_EXITED', ...ids, fromState: from, pid: this.pid, expected });
+        this.host.emit({
+          type: 'PROCESS_STATE_EXITED',
+          ...ids,
+          fromState: from,
+          pid: this.pid,
+          expected,
+          exitStatus: this.exitstatus,
+        });
         break;
       default:
         this.host.emit({ type: `PROCESS_STATE_${to}`, ...ids, fromState: from });
@@ -215,6 +232,7 @@ export class SupervisedProcess {
     this.killing = false;
     this.spawnerr = null;
     this.exitstatus = null;
+    this.#attemptExit = null;
     this.laststart = Date.now();
     this.#laststartMono = monoNow();
     this.#assertState('EXITED', 'FATAL', 'BACKOFF', 'STOPPED');
@@ -397,6 +415,7 @@ export class SupervisedProcess {
     const name = this.config.name;
     const tooQuickly = now - this.#laststartMono < this.config.startsecs * 1000;
     const expected = this.config.exitcodes.includes(es);
+    this.#attemptExit = es;
     if (this.killing) {
       this.killing = false;
       this.#delayMono = 0;

@@ -87,6 +87,11 @@ describe('supervisord state machine', () => {
       .filter((e) => e.type === 'PROCESS_STATE_STARTING' || e.type === 'PROCESS_STATE_BACKOFF')
       .map((e) => (e as { tries: number }).tries);
     expect(tries).toEqual([0, 1, 1, 2, 2, 3]);
+    // Our extension: each too-quick attempt's exit status travels with its BACKOFF event.
+    const statuses = events
+      .filter((e) => e.type === 'PROCESS_STATE_BACKOFF')
+      .map((e) => (e as { exitStatus?: number }).exitStatus);
+    expect(statuses).toEqual([3, 3, 3]);
     const gap1 = timeOf(events, 'bad', 'PROCESS_STATE_STARTING', 1) - timeOf(events, 'bad', 'PROCESS_STATE_BACKOFF', 0);
     const gap2 = timeOf(events, 'bad', 'PROCESS_STATE_STARTING', 2) - timeOf(events, 'bad', 'PROCESS_STATE_BACKOFF', 1);
     expect(gap1).toBeGreaterThanOrEqual(1000);
@@ -111,6 +116,7 @@ describe('supervisord state machine', () => {
     expect(clean).toMatchObject({ exitStatus: 0, spawnErr: null });
     expect(events.find((e) => e.type === 'PROCESS_STATE_EXITED' && e.name === 'clean')).toMatchObject({
       expected: true,
+      exitStatus: 0,
     });
     await sup.waitFor('odd', { state: 'STARTING', notPid: 0, timeoutMs: 15_000 });
     await sup.waitFor('odd', { state: 'RUNNING', timeoutMs: 15_000 });
