@@ -45,4 +45,10 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // Example and test-project ES modules: plain JavaScript, linted without type information (they
+    // are outside every tsconfig, and the default project takes only a few files).
+    files: ['examples/**/*.mjs', 'test/integration/integrations/projects/**/*.mjs'],
+    languageOptions: { parserOptions: { projectService: false, project: null } },
+  },
 );

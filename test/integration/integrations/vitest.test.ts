@@ -1,0 +1,96 @@
+// mongo-topology/vitest as users run it: a real vitest run (a child process, in a temp copy of
+// projects/vitest-shared) whose global setup boots a 3-member set against the simulator; two test
+// files in separate worker processes write data and one kills the primary with expectAutoRestart.
+// Also: vitest SIGKILLed mid-run (its whole process group) leaves nothing behind once the
+// cluster's reaper has done its work. The temp dir is the marker of every process of a run.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pollUntil } from '../../../src/common/async.js';
+import { SIM_BIN_DIR, clusterTestDir, expectCleanedUp } from '../../helpers/cluster.js';
+import { findProcesses } from '../../helpers/leaks.js';
+import { NodeRun, childEnv, copyProject, linkModules } from '../../helpers/project.js';
+import type { TestDir } from '../../helpers/supervisor.js';
+
+const PROJECT = resolve(import.meta.dirname, 'projects', 'vitest-shared');
+
+function prepare(dir: TestDir) {
+  const project = join(dir.path, 'project');
+  const clusters = join(dir.path, 'clusters');
+  const reports = join(dir.path, 'reports');
+  copyProject(PROJECT, project);
+  linkModules(project, ['vitest', 'mongodb']);
+  mkdirSync(clusters);
+  mkdirSync(reports);
+  const env = childEnv({
+    MONGO_TOPOLOGY_BIN_DIR: SIM_BIN_DIR,
+    MONGO_TOPOLOGY_TMP_DIR: clusters,
+    MT_REPORT_DIR: reports,
+  });
+  const vitest = join(project, 'node_modules', 'vitest', 'vitest.mjs');
+  return { project, clusters, reports, env, vitest };
+}
+
+function readReport(dir: string, name: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+}
+
+describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () => {
+  it('boots once, serves two workers, survives a primary kill, stops, leaves nothing', async () => {
+    const dir = clusterTestDir();
+    try {
+      const p = prepare(dir);
+      const run = new NodeRun([p.vitest, 'run', '--reporter=verbose'], { cwd: p.project, env: p.env });
+      const r = await run.result(120_000);
+      expect(r.code, run.output).toBe(0);
+      expect(r.stdout).toMatch(/Test Files\s+2 passed/);
+      expect(r.stdout).toMatch(/Tests\s+2 passed/);
+
+      const writer = readReport(p.reports, 'writer');
+      const failover = readReport(p.reports, 'failover');
+      // One cluster, started by vitest's main process, used from two other processes.
+      expect(writer.stateFile).toBe(failover.stateFile);
+      expect(writer.ownerPid).toBe(run.child.pid);
+      expect(new Set([writer.pid, failover.pid, run.child.pid]).size).toBe(3);
+      expect(writer.envUri).toBe(writer.uri);
+      expect(writer.db).not.toBe(failover.db);
+      expect(failover.killed).toBe('rs0-0');
+      expect(failover.newPid).not.toBe(failover.oldPid);
+      // Stopped by the teardown: no process, no cluster directory.
+      expect(existsSync(writer.stateFile)).toBe(false);
+      await expectCleanedUp(dir.path, p.clusters, 15_000);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('SIGKILLed mid-run (the whole process group), leaves nothing behind after the reaper', async () => {
+    const dir = clusterTestDir();
+    try {
+      const p = prepare(dir);
+      const run = new NodeRun([p.vitest, 'run'], { cwd: p.project, env: { ...p.env, MT_HANG: '1' } });
+      try {
+        // The writer reports once it has written, then waits: the cluster is up and in use.
+        await pollUntil(() => existsSync(join(p.reports, 'writer.json')) || run.child.exitCode !== null, {
+          what: 'the writer test to report (vitest running, cluster up)',
+          timeoutMs: 90_000,
+          intervalMs: 100,
+        });
+        expect(run.child.exitCode, run.output).toBe(null);
+        const { stateFile } = readReport(p.reports, 'writer');
+        const clusterDir = resolve(stateFile, '..');
+        // Not vacuous: the cluster's servers are running right before the kill.
+        expect(findProcesses(clusterDir).length).toBeGreaterThanOrEqual(3);
+        expect(readdirSync(p.clusters)).not.toHaveLength(0);
+      } finally {
+        run.killGroup('SIGKILL');
+      }
+      const r = await run.result(10_000);
+      expect(r.signal).toBe('SIGKILL');
+      await expectCleanedUp(dir.path, p.clusters, 30_000);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
