@@ -4,7 +4,7 @@
 // built package (its `exports` and .d.ts files, JavaScript test files included), then each runs
 // with its own command. The temp dir is the marker of every process the examples start.
 
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_BIN_DIR, clusterTestDir, expectCleanedUp } from '../../helpers/cluster.js';
