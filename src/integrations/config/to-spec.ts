@@ -78,12 +78,12 @@ export function configToSpec<S extends TopologySpec>(
     new TopologyConfigError(`Invalid mongo-topology config in ${origin.source}`, { problems });
   if (isSpec(config)) return { spec: rebase(config, base), start: {} };
   if (!isPlainObject(config)) {
-    return fail([
+    throw fail([
       {
         path: '(root)',
         message: `must be an object of topology keys (or a spec made with cluster()), got ${describe(config)}`,
       },
-    ]) as never;
+    ]);
   }
   const problems: ConfigProblem[] = [];
   const known = new Set<string>([...TOPOLOGY_KEYS, 'topology', 'start']);
