@@ -123,7 +123,7 @@ describe('loadConfig', () => {
     write('bad.yaml', 'replicaSet: 3\nshards: [1, 2\n');
     const y = await loadError({ file: 'bad.yaml' });
     expect(y.message).toMatch(/bad\.yaml is not valid YAML/);
-    expect(y.problems[0]!.path).toMatch(/bad\.yaml:\d+$/);
+    expect(y.problems[0].path).toMatch(/bad\.yaml:\d+$/);
     write('none.mjs', 'export const replicaSet = 3;\n');
     expect((await loadError({ file: 'none.mjs' })).message).toMatch(/none\.mjs has no default export/);
     write('throws.mjs', 'export default () => { throw new Error("boom"); };\n');
@@ -135,6 +135,6 @@ describe('loadConfig', () => {
     write('invalid.yaml', 'replicaSet: -1\n');
     const v = await loadError({ file: 'invalid.yaml' });
     expect(v.message).toContain(`Invalid mongo-topology config in ${join(dir, 'invalid.yaml')}`);
-    expect(v.problems[0]!.path).toMatch(/^replicaSet/);
+    expect(v.problems[0].path).toMatch(/^replicaSet/);
   });
 });

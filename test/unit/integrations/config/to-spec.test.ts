@@ -124,22 +124,20 @@ describe('configToSpec', () => {
   });
 
   it('refuses what is not a config', () => {
-    expect(problemsOf(() => configToSpec([1, 2], new TopologySpec(), origin))[0]!.message).toMatch(
+    expect(problemsOf(() => configToSpec([1, 2], new TopologySpec(), origin))[0].message).toMatch(
       /must be an object of topology keys .* got an array/,
     );
-    expect(problemsOf(() => configToSpec('replicaSet: 3', new TopologySpec(), origin))[0]!.path).toBe('(root)');
+    expect(problemsOf(() => configToSpec('replicaSet: 3', new TopologySpec(), origin))[0].path).toBe('(root)');
     expect(
-      problemsOf(() => configToSpec({ topology: { replicaSet: 3 } }, new TopologySpec(), origin))[0]!.message,
+      problemsOf(() => configToSpec({ topology: { replicaSet: 3 } }, new TopologySpec(), origin))[0].message,
     ).toMatch(/must be a spec made with cluster\(\)/);
     expect(
-      problemsOf(() => configToSpec({ topology: cluster(), replicaSet: 3 }, new TopologySpec(), origin))[0]!.message,
+      problemsOf(() => configToSpec({ topology: cluster(), replicaSet: 3 }, new TopologySpec(), origin))[0].message,
     ).toMatch(/either a spec or topology keys, not both \(also set: replicaSet\)/);
     expect(
       problemsOf(() => configToSpec({ replicaSet: { members: 3, priority: 1 } }, new TopologySpec(), origin))[0],
     ).toEqual({ path: 'replicaSet', message: 'unknown keys priority; known: members, name, settings' });
-    expect(problemsOf(() => configToSpec({ enterprise: true }, new TopologySpec(), origin))[0]!.path).toBe(
-      'enterprise',
-    );
+    expect(problemsOf(() => configToSpec({ enterprise: true }, new TopologySpec(), origin))[0].path).toBe('enterprise');
     expect(problemsOf(() => configToSpec({ start: { env: { A: 1 } } }, new TopologySpec(), origin))[0]).toEqual({
       path: 'start.env',
       message: 'must be an object of string values',
