@@ -5,7 +5,7 @@
 // cluster's reaper has done its work. The temp dir is the marker of every process of a run.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../src/common/async.js';
 import { SIM_BIN_DIR, clusterTestDir, expectCleanedUp } from '../../helpers/cluster.js';
@@ -57,6 +57,7 @@ describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () 
       expect(writer.db).not.toBe(failover.db);
       expect(failover.killed).toBe('rs0-0');
       expect(failover.newPid).not.toBe(failover.oldPid);
+      expect(writer.nodes).toEqual(['rs0-0', 'rs0-1', 'rs0-2']);
       // Stopped by the teardown: no process, no cluster directory.
       expect(existsSync(writer.stateFile)).toBe(false);
       await expectCleanedUp(dir.path, p.clusters, 15_000);
@@ -65,11 +66,15 @@ describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () 
     }
   });
 
+  // This run also uses the zero-code setup: globalSetup 'mongo-topology/vitest' with a mongo-topology.config.ts.
   it('SIGKILLed mid-run (the whole process group), leaves nothing behind after the reaper', async () => {
     const dir = clusterTestDir();
     try {
       const p = prepare(dir);
-      const run = new NodeRun([p.vitest, 'run'], { cwd: p.project, env: { ...p.env, MT_HANG: '1' } });
+      const run = new NodeRun([p.vitest, 'run', '--config', 'vitest.config.zero.ts'], {
+        cwd: p.project,
+        env: { ...p.env, MT_HANG: '1' },
+      });
       try {
         // The writer reports once it has written, then waits: the cluster is up and in use.
         await pollUntil(() => existsSync(join(p.reports, 'writer.json')) || run.child.exitCode !== null, {
@@ -78,11 +83,13 @@ describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () 
           intervalMs: 100,
         });
         expect(run.child.exitCode, run.output).toBe(null);
-        const { stateFile } = readReport(p.reports, 'writer');
+        const { stateFile, nodes } = readReport(p.reports, 'writer');
+        expect(nodes).toEqual(['rs0-0', 'rs0-1', 'rs0-2']);
         const clusterDir = resolve(stateFile, '..');
         // Not vacuous: the cluster's servers are running right before the kill.
         expect(findProcesses(clusterDir).length).toBeGreaterThanOrEqual(3);
-        expect(readdirSync(p.clusters)).not.toHaveLength(0);
+        // One cluster: the one of mongo-topology.config.ts.
+        expect(readdirSync(p.clusters)).toEqual([basename(clusterDir)]);
       } finally {
         run.killGroup('SIGKILL');
       }

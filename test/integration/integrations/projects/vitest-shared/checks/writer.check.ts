@@ -16,6 +16,7 @@ test('writes through the provided URI from its own worker', async () => {
     db: files.name,
     envUri: process.env.MONGODB_URI,
     uri: provided.uri,
+    nodes: provided.nodes.map((n) => n.name),
   });
   if (hang) await new Promise(() => undefined);
 });
