@@ -46,9 +46,9 @@ export default tseslint.config(
     },
   },
   {
-    // Example and test-project ES modules: plain JavaScript, linted without type information (they
-    // are outside every tsconfig, and the default project takes only a few files).
-    files: ['examples/**/*.mjs', 'test/integration/integrations/projects/**/*.mjs'],
+    // Plain JavaScript linted without type information: example and test-project ES modules (outside
+    // every tsconfig) and scripts with a .d.mts of their own (the default project takes only 8 files).
+    files: ['examples/**/*.mjs', 'test/integration/integrations/projects/**/*.mjs', 'scripts/readme-examples.mjs'],
     languageOptions: { parserOptions: { projectService: false, project: null } },
   },
 );
