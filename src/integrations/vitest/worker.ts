@@ -50,8 +50,11 @@ export function currentTestFile(): string {
 
 /** Options of {@link useDatabase}. */
 export interface UseDatabaseOptions {
-  /** The cluster to use. @default the URI the global setup provided */
-  readonly uri?: string;
+  /**
+   * The cluster to use: a URI, or a function read when the file starts (for a cluster started in a
+   * `beforeAll` registered before this call). @default the URI the global setup provided
+   */
+  readonly uri?: string | (() => string);
   /** Starts the database name. @default 't_' */
   readonly prefix?: string;
   /** Options of the `MongoClient`. */
@@ -92,7 +95,8 @@ export function useDatabase(options: UseDatabaseOptions = {}): FileDatabase {
     return state;
   };
   beforeAll(async () => {
-    const client = new MongoClient(options.uri ?? injectTopology().uri, options.clientOptions);
+    const uri = typeof options.uri === 'function' ? options.uri() : (options.uri ?? injectTopology().uri);
+    const client = new MongoClient(uri, options.clientOptions);
     await client.connect();
     const name = databaseName(currentTestFile(), options.prefix !== undefined ? { prefix: options.prefix } : {});
     state = { name, db: client.db(name), client };
