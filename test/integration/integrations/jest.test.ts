@@ -66,4 +66,37 @@ describe('mongo-topology jest environment in a real jest run', { timeout: 120_00
       await dir.cleanup();
     }
   });
+
+  it('the environment without a global setup fails the file with what to add', async () => {
+    const dir = clusterTestDir();
+    try {
+      const project = join(dir.path, 'project');
+      copyProject(PROJECT, project);
+      linkModules(project, ['jest', '@jest/globals', 'mongodb']);
+      const config = {
+        rootDir: project,
+        testEnvironment: 'mongo-topology/jest-environment',
+        testMatch: ['<rootDir>/checks/writer.check.cjs'],
+        transform: {},
+      };
+      const run = new NodeRun(
+        [
+          join(project, 'node_modules', 'jest', 'bin', 'jest.js'),
+          '--ci',
+          '--no-watchman',
+          `--cacheDirectory=${join(dir.path, 'jest-cache')}`,
+          '--config',
+          JSON.stringify(config),
+        ],
+        { cwd: project, env: childEnv({ MONGO_TOPOLOGY_BIN_DIR: SIM_BIN_DIR }) },
+      );
+      const r = await run.result(60_000);
+      expect(r.code, run.output).toBe(1);
+      expect(r.stderr).toMatch(
+        /mongo-topology\/jest-environment found no cluster for .*writer\.check\.cjs: add globalSetup: 'mongo-topology\/jest-global-setup'/,
+      );
+    } finally {
+      await dir.cleanup();
+    }
+  });
 });

@@ -4,7 +4,7 @@
 // Also: vitest SIGKILLed mid-run (its whole process group) leaves nothing behind once the
 // cluster's reaper has done its work. The temp dir is the marker of every process of a run.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../src/common/async.js';
@@ -96,6 +96,28 @@ describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () 
       const r = await run.result(10_000);
       expect(r.signal).toBe('SIGKILL');
       await expectCleanedUp(dir.path, p.clusters, 30_000);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('a bad config file fails the run with every problem named, before anything starts', async () => {
+    const dir = clusterTestDir();
+    try {
+      const p = prepare(dir);
+      writeFileSync(join(p.project, 'bad.yaml'), 'replicaSet: 0\nshard: 2\n');
+      const run = new NodeRun([p.vitest, 'run', '--config', 'vitest.config.zero.ts'], {
+        cwd: p.project,
+        env: { ...p.env, MONGO_TOPOLOGY_CONFIG: 'bad.yaml' },
+      });
+      const r = await run.result(60_000);
+      expect(r.code, run.output).not.toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).toContain(`TopologyConfigError: Invalid mongo-topology config in ${join(p.project, 'bad.yaml')}`);
+      expect(out).toMatch(/- shard: unknown key/);
+      expect(out).toMatch(/- replicaSet[^:]*: /);
+      expect(readdirSync(p.clusters)).toEqual([]);
+      expect(readdirSync(p.reports)).toEqual([]);
     } finally {
       await dir.cleanup();
     }
