@@ -173,9 +173,11 @@ function apply<S extends TopologySpec>(spec: S, key: (typeof TOPOLOGY_KEYS)[numb
       return spec.version(value as string);
     case 'enterprise':
       if (typeof value !== 'boolean') bad(key, 'must be true or false');
-      if (value && spec.definition.version === undefined)
-        bad(key, 'needs `version` (enterprise builds are picked by version)');
-      return spec.version(spec.definition.version!, { enterprise: value });
+      if (spec.definition.version === undefined) {
+        if (value) bad(key, 'needs `version` (enterprise builds are picked by version)');
+        return spec;
+      }
+      return spec.version(spec.definition.version, { enterprise: value });
     case 'binDir':
       return spec.binDir(path(value, dir) as string);
     case 'replicaSet':

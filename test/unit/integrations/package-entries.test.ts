@@ -18,7 +18,7 @@ function externalImports(entry: string): Set<string> {
     for (const m of text.matchAll(
       /^\s*(?:import|export)\s(?:[^'"]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
     )) {
-      const spec = (m[1] ?? m[2]);
+      const spec = m[1] ?? m[2];
       if (/^\s*(?:import|export)\s+type\s/.test(m[0])) continue;
       if (spec.startsWith('.')) walk(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else found.add(spec);

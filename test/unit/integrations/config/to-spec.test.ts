@@ -65,6 +65,15 @@ describe('configToSpec', () => {
     );
   });
 
+  it('enterprise: false needs no version, enterprise: true needs one', () => {
+    expect(configToSpec({ enterprise: false }, new TopologySpec(), origin).spec.definition).toEqual(
+      new TopologySpec().definition,
+    );
+    expect(configToSpec({ version: '8.0', enterprise: false }, new TopologySpec(), origin).spec.definition).toEqual(
+      new TopologySpec().version('8.0').definition,
+    );
+  });
+
   it('resolves relative paths against the config file, start options included', () => {
     const { spec, start } = configToSpec(
       {
