@@ -12,7 +12,7 @@ import { NodeRun, childEnv, copyProject, linkModules } from '../../helpers/proje
 
 const PROJECT = resolve(import.meta.dirname, 'projects', 'jest-shared');
 
-function readReport(dir: string, name: string): Record<string, any> {
+function readReport(dir: string, name: string): any {
   return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
 }
 
@@ -59,6 +59,11 @@ describe('mongo-topology jest environment in a real jest run', { timeout: 120_00
       expect(new Set([writer.pid, failover.pid, run.child.pid]).size).toBe(3);
       expect(writer.nodes).toEqual(['rs0-0', 'rs0-1', 'rs0-2']);
       expect(writer.db).not.toBe(failover.db);
+      // Each file's database was dropped after the file; the cluster's own remain (not vacuous).
+      const databases: string[] = readReport(reports, 'databases');
+      expect(databases).toContain('admin');
+      expect(databases).not.toContain(writer.db);
+      expect(databases).not.toContain(failover.db);
       expect(failover.killed).toBe('rs0-0');
       expect(existsSync(writer.stateFile)).toBe(false);
       await expectCleanedUp(dir.path, clusters, 15_000);

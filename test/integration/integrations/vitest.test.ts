@@ -32,7 +32,7 @@ function prepare(dir: TestDir) {
   return { project, clusters, reports, env, vitest };
 }
 
-function readReport(dir: string, name: string): Record<string, any> {
+function readReport(dir: string, name: string): any {
   return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
 }
 
@@ -55,6 +55,11 @@ describe('mongo-topology/vitest in a real vitest run', { timeout: 150_000 }, () 
       expect(new Set([writer.pid, failover.pid, run.child.pid]).size).toBe(3);
       expect(writer.envUri).toBe(writer.uri);
       expect(writer.db).not.toBe(failover.db);
+      // Each file's database was dropped after the file; the cluster's own remain (not vacuous).
+      const databases: string[] = readReport(p.reports, 'databases');
+      expect(databases).toContain('admin');
+      expect(databases).not.toContain(writer.db);
+      expect(databases).not.toContain(failover.db);
       expect(failover.killed).toBe('rs0-0');
       expect(failover.newPid).not.toBe(failover.oldPid);
       expect(writer.nodes).toEqual(['rs0-0', 'rs0-1', 'rs0-2']);
