@@ -2,5 +2,7 @@
 import { cluster } from 'mongo-topology';
 import { setupTopology } from 'mongo-topology/vitest';
 
-// A short election timeout: a crashed primary is replaced in about a second instead of ten.
-export default setupTopology(cluster().replicaSet(3, { settings: { electionTimeoutMillis: 1000 } }));
+// Short election timeout and heartbeats: a crashed primary is replaced in about two seconds instead of ten.
+export default setupTopology(
+  cluster().replicaSet(3, { settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } }),
+);

@@ -2,7 +2,7 @@ import { cluster } from 'mongo-topology';
 
 // `await using` stops the cluster and removes its files when the scope ends, even on a throw.
 await using c = await cluster()
-  .replicaSet(3, { settings: { electionTimeoutMillis: 1000 } })
+  .replicaSet(3, { settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } })
   .start();
 
 const users = c.client().db('app').collection('users');

@@ -4,7 +4,9 @@ import { expect } from 'vitest';
 
 // A replica set of this file's own: started when a test first asks for `cluster` or `db`,
 // stopped (and its files removed) after the file's last test.
-const test = clusterTest(cluster().replicaSet(3, { settings: { electionTimeoutMillis: 1000 } }));
+const test = clusterTest(
+  cluster().replicaSet(3, { settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } }),
+);
 
 test('a stepped-down primary hands over to another member', async ({ cluster, db }) => {
   await db.collection('items').insertOne({ sku: 'a-1' });

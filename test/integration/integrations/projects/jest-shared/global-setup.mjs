@@ -3,4 +3,6 @@
 import { cluster } from 'mongo-topology';
 import { createGlobalSetup } from 'mongo-topology/jest-global-setup';
 
-export default createGlobalSetup(cluster().replicaSet(3, { settings: { electionTimeoutMillis: 1000 } }));
+export default createGlobalSetup(
+  cluster().replicaSet(3, { settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } }),
+);

@@ -6,7 +6,9 @@ import { setupTopology } from 'mongo-topology/vitest';
 import type { TestProject } from 'vitest/node';
 
 // Binaries come from MONGO_TOPOLOGY_BIN_DIR (the simulator), cluster dirs go under MONGO_TOPOLOGY_TMP_DIR.
-const setup = setupTopology(cluster().replicaSet(3, { settings: { electionTimeoutMillis: 1000 } }));
+const setup = setupTopology(
+  cluster().replicaSet(3, { settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } }),
+);
 
 export default async function (project: TestProject): Promise<() => Promise<void>> {
   const stop = await setup(project);

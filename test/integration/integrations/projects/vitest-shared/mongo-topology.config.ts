@@ -2,6 +2,6 @@
 import { defineConfig } from 'mongo-topology';
 
 export default defineConfig({
-  replicaSet: { members: 3, settings: { electionTimeoutMillis: 1000 } },
+  replicaSet: { members: 3, settings: { electionTimeoutMillis: 2000, heartbeatIntervalMillis: 500 } },
   start: { startupTimeoutMs: 90_000 },
 });
