@@ -81,6 +81,14 @@ describe('examples', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/^users: 1$/m);
   });
 
+  it('programmatic: the fault-hook recipes run as the README shows them', async () => {
+    const r = await runNode([join('dist', 'fault-hooks.js')], { cwd: at('programmatic'), env, timeoutMs: 90_000 });
+    expect(r.stdout).toMatch(/^stepped down rs0-\d, new primary rs0-\d$/m);
+    expect(r.stdout).toMatch(/^rs0-\d back as SECONDARY$/m);
+    expect(r.stdout).toMatch(/^respawned in \d+ ms, ready in \d+ ms$/m);
+    expect(r.stdout).toMatch(/^orders: 1$/m);
+  });
+
   it('vitest-global-setup: vitest run', async () => {
     const r = await runNode([bin('vitest', 'vitest.mjs'), 'run'], {
       cwd: at('vitest-global-setup'),
