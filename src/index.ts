@@ -54,6 +54,7 @@ export function cluster(): ClusterSpec {
 }
 
 export { TopologySpec };
+export { CLI_SUPERVISION } from './topology/builder.js';
 export {
   StartedCluster,
   StoppedCluster,
@@ -87,6 +88,18 @@ export {
   type ClusterStateFile,
   type ClusterStateName,
   type NodeState,
+  HOME_ENV,
+  clusterHome,
+  listClusters,
+  findCluster,
+  reserveCluster,
+  removeClusterEntry,
+  removeDeadCluster,
+  pruneClusters,
+  type HomeCluster,
+  type HomeClusterStatus,
+  type ClusterReservation,
+  type PrunedCluster,
 } from './cluster/index.js';
 export {
   plan,
