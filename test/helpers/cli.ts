@@ -178,4 +178,5 @@ export function startCliInPty(dir: CliTestDir, args: readonly string[], env: Nod
 }
 
 /** SGR sequences (colours, bold): what NO_COLOR must remove. */
+// eslint-disable-next-line no-control-regex -- matching terminal escapes is the point
 export const SGR = /\u001b\[[0-9;]*m/;
