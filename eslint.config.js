@@ -11,7 +11,14 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'bench/*.mjs', 'test/fixtures-supervisor/*.mjs'],
+          allowDefaultProject: [
+            '*.js',
+            '*.mjs',
+            'scripts/*.mjs',
+            'bench/*.mjs',
+            'test/fixtures-supervisor/*.mjs',
+            'examples/*/*.mjs',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
