@@ -11,14 +11,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: [
-            '*.js',
-            '*.mjs',
-            'scripts/*.mjs',
-            'bench/*.mjs',
-            'test/fixtures-supervisor/*.mjs',
-            'examples/*/*.mjs',
-          ],
+          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'bench/*.mjs', 'test/fixtures-supervisor/*.mjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -51,5 +44,10 @@ export default tseslint.config(
         clearTimeout: 'readonly',
       },
     },
+  },
+  // Examples are plain JS a user copies: linted without type information (and without a tsconfig).
+  {
+    files: ['examples/**/*.mjs'],
+    languageOptions: { parserOptions: { projectService: false, project: false } },
   },
 );
