@@ -3,7 +3,8 @@
 // gives the name back), and the name released again when the boot fails.
 
 import type { ClusterReservation, ClusterSpec, StartedCluster, SupervisorOption } from '../index.js';
-import { reserveCluster } from '../index.js';
+import { reserveCluster } from '../cluster/home.js';
+import { library } from './library.js';
 import { generatedName, homeOf } from './context.js';
 import { reportError } from './errors.js';
 import { BootProgress } from './progress.js';
@@ -19,9 +20,10 @@ export class ExitWith extends Error {
 }
 
 /** Flags to a spec; a bad flag or config file is a usage error (reported here, exit 2). */
-export function specOrExit(flags: TopologyFlags): ClusterSpec {
+export async function specOrExit(flags: TopologyFlags): Promise<ClusterSpec> {
+  const { cluster, CLI_SUPERVISION } = await library();
   try {
-    const spec = specFromFlags(flags);
+    const spec = specFromFlags(flags, cluster().supervision(CLI_SUPERVISION));
     return flags.name !== undefined || spec.definition.name !== 'cluster' ? spec : spec.name(generatedName());
   } catch (e) {
     throw new ExitWith(reportError(e, { usagePhase: true }));

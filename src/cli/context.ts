@@ -3,7 +3,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { Option, type Command } from '@commander-js/extra-typings';
-import { attach, clusterHome, findCluster, listClusters, type AttachedCluster, type HomeCluster } from '../index.js';
+import { clusterHome, findCluster, listClusters, type HomeCluster } from '../cluster/home.js';
+import type { AttachedCluster } from '../index.js';
+import { library } from './library.js';
 import { CliError, UsageError } from './errors.js';
 
 /** `--home <dir>`, for every command that uses the state directory. */
@@ -67,5 +69,6 @@ export async function attachTo(home: string, name: string | undefined): Promise<
         : '`mongo-topology prune` removes what is left of it',
     );
   }
+  const { attach } = await library();
   return attach(c.clusterDir);
 }

@@ -10,7 +10,7 @@ import {
   SupervisorError,
   TopologyConfigError,
   isMongoTopologyError,
-} from '../index.js';
+} from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { paint } from './output.js';
 

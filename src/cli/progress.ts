@@ -283,7 +283,10 @@ export class BootProgress {
       await shown;
       return result;
     } catch (e) {
-      for (const s of this.#all()) if (!s.settled) s.reject(e);
+      // The tree marks where it failed; the command prints the whole error once, after it.
+      const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      const short = new Error(first.length > 100 ? `${first.slice(0, 99)}…` : first);
+      for (const s of this.#all()) if (!s.settled) s.reject(short);
       await shown;
       throw e;
     }

@@ -10,23 +10,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import { parse as parseYaml } from 'yaml';
-import {
-  CLI_SUPERVISION,
-  TopologyConfigError,
-  cluster,
-  type AuthOptions,
-  type ClusterSpec,
-  type ConfigProblem,
-  type MemberOptions,
-  type MongosOptions,
-  type NodeSelector,
-  type ReplicaSetSettings,
-  type ServerParameterValue,
-  type ShardOptions,
-  type StorageOptions,
-  type SupervisionOptions,
-  type TimeoutOptions,
-  type UserRole,
+import { TopologyConfigError, type ConfigProblem } from '../errors.js';
+import type {
+  AuthOptions,
+  ClusterSpec,
+  MemberOptions,
+  MongosOptions,
+  NodeSelector,
+  ReplicaSetSettings,
+  ServerParameterValue,
+  ShardOptions,
+  StorageOptions,
+  SupervisionOptions,
+  TimeoutOptions,
+  UserRole,
 } from '../index.js';
 
 /** A replica set in a config file: a member count, or members with a name and settings. */
@@ -373,13 +370,13 @@ export function mergeFlags(file: TopologyFileOptions, f: TopologyFlags): Topolog
 }
 
 /**
- * Applies topology options to `cluster()` through the builder (which validates every value). The
- * CLI's supervision defaults (50 MiB x 10 log rotation, startsecs 5) come first.
+ * Applies topology options to a base spec through the builder (which validates every value); the
+ * CLI's base is `cluster().supervision(CLI_SUPERVISION)` (50 MiB x 10 log rotation, startsecs 5).
  *
  * @throws TopologyConfigError naming every problem.
  */
-export function specFromOptions(o: TopologyFileOptions): ClusterSpec {
-  let s = cluster().supervision(CLI_SUPERVISION);
+export function specFromOptions(o: TopologyFileOptions, base: ClusterSpec): ClusterSpec {
+  let s = base;
   if (o.name !== undefined) s = s.name(o.name);
   const rs = setOf(o.replicaSet);
   if (rs)
@@ -421,7 +418,7 @@ export function specFromOptions(o: TopologyFileOptions): ClusterSpec {
 }
 
 /** Flags (and the config file they name) to a validated spec. */
-export function specFromFlags(f: TopologyFlags): ClusterSpec {
+export function specFromFlags(f: TopologyFlags, base: ClusterSpec): ClusterSpec {
   const file = f.config !== undefined ? readConfigFile(f.config) : {};
-  return specFromOptions(mergeFlags(file, f));
+  return specFromOptions(mergeFlags(file, f), base);
 }

@@ -3,13 +3,13 @@
 import { Command } from '@commander-js/extra-typings';
 import { pollUntil } from '../../common/async.js';
 import {
-  attach,
   listClusters,
   pruneClusters,
   removeClusterEntry,
   removeDeadCluster,
   type HomeCluster,
-} from '../../index.js';
+} from '../../cluster/home.js';
+import { library } from '../library.js';
 import { addHomeOption, attachTo, homeOf, pickCluster } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { clusterStatus, statusTable } from '../describe-cluster.js';
@@ -61,6 +61,7 @@ async function down(c: HomeCluster, timeoutMs: number | undefined): Promise<stri
     });
     return 'stopped by its owner';
   }
+  const { attach } = await library();
   const a = await attach(c.clusterDir);
   await a.stop(timeoutMs !== undefined ? { timeoutMs } : {});
   removeClusterEntry(c, { keepData: s.keep });

@@ -4,7 +4,8 @@
 // and MONGO_TOPOLOGY_DOWNLOAD_MIRROR like the library; the flags win over them.
 
 import { Command } from '@commander-js/extra-typings';
-import { downloadBinaries, type BinaryEvent } from '../../index.js';
+import type { BinaryEvent } from '../../index.js';
+import { library } from '../library.js';
 import { out, outJson, say } from '../output.js';
 
 function describe(e: BinaryEvent): string | undefined {
@@ -63,6 +64,7 @@ Examples:
         ...(opts.distro !== undefined ? { distro: opts.distro } : {}),
       };
       let lastProgress = 0;
+      const { downloadBinaries } = await library();
       const r = await downloadBinaries({
         version,
         ...(opts.enterprise ? { enterprise: true } : {}),

@@ -37,7 +37,7 @@ Examples:
   );
   cmd.action(async (command, opts) => {
     const flags = opts as TopologyFlags & { quiet?: boolean; home?: string };
-    const spec = specOrExit(flags);
+    const spec = await specOrExit(flags);
     // SIGINT from a terminal reaches the command itself (same process group); any other signal, and
     // SIGINT sent to this process alone (no terminal), is passed on. The cluster stays up until the
     // command has ended.

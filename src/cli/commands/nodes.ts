@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { Command, Option } from '@commander-js/extra-typings';
 import type { AttachedCluster, ClusterEvent, NodeHandle } from '../../index.js';
-import { attach } from '../../index.js';
+import { library } from '../library.js';
 import { addHomeOption, homeOf, pickCluster } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { out, outJson } from '../output.js';
@@ -26,12 +26,14 @@ async function withNode<T>(
   if (!entry.alive) {
     throw new CliError(`Cluster ${entry.name} is ${entry.status}`, '`mongo-topology prune` removes what is left of it');
   }
+  const { attach } = await library();
   await using c = await attach(entry.clusterDir, onEvent ? { onEvent } : {});
   let handle: NodeHandle;
   try {
     handle = c.node(node);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // Like a missing cluster, a missing node is about what runs, not about the command line: exit 1.
+    throw new CliError((e as Error).message, `\`mongo-topology status ${entry.name}\` lists its nodes`);
   }
   return await f(handle, c);
 }

@@ -2,7 +2,6 @@
 // daemon (pidfile, main log, XML-RPC/JSON control API), so the real supervisorctl can drive it.
 
 import type { Command } from '@commander-js/extra-typings';
-import { runDaemon } from '../../supervisor/daemon.js';
 
 export function register(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function register(program: Command): void {
     .requiredOption('-c, --configuration <file>', 'supervisord configuration file')
     .option('-n, --nodaemon', 'run in the foreground')
     .action(async (opts) => {
+      const { runDaemon } = await import('../../supervisor/daemon.js');
       process.exitCode = await runDaemon({ configFile: opts.configuration, nodaemon: opts.nodaemon === true });
     });
 }

@@ -51,7 +51,7 @@ Examples:
   );
   cmd.action(async (opts) => {
     const flags = opts as TopologyFlags & { detach?: boolean; json?: boolean; quiet?: boolean; home?: string };
-    const spec = specOrExit(flags);
+    const spec = await specOrExit(flags);
     using trap = new SignalTrap();
     const booted = await bootNamed(spec, flags, flags.detach ? { mode: 'daemon' } : 'in-process', trap);
     const c = booted.cluster;

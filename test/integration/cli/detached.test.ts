@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CliTestDir, SGR, cliOk, requireBuiltCli, runCli } from '../../helpers/cli.js';
+import { CliTestDir, SGR, cliOk, requireBuiltCli, runCli, startCli } from '../../helpers/cli.js';
 import { findProcesses } from '../../helpers/leaks.js';
 
 let dir: CliTestDir | undefined;
@@ -63,6 +63,9 @@ describe('mongo-topology up -d', { timeout: 120_000 }, () => {
     expect(JSON.parse((await cliOk(dir, ['env', 'dev', '--json'])).stdout)).toMatchObject({ MONGODB_URI: uri });
 
     // kill: the supervisor starts the node again under a new pid and it rejoins as a secondary.
+    // logs -f follows the node across its restart, until Ctrl-C (exit 130).
+    const follow = startCli(dir, ['logs', 'rs0-1', '-f', '-n', '1']);
+    await follow.waitForOutput(/\n/);
     const before = status.nodes[1].pid;
     const killed = JSON.parse((await cliOk(dir, ['kill', 'rs0-1', '--name', 'dev', '--wait', '--json'])).stdout);
     expect(killed).toMatchObject({ node: 'rs0-1', signal: 'SIGKILL', pid: before, state: 'SECONDARY' });
@@ -70,6 +73,12 @@ describe('mongo-topology up -d', { timeout: 120_000 }, () => {
     const after = JSON.parse((await cliOk(dir, ['status', '--json'])).stdout);
     expect(after.nodes[1]).toMatchObject({ pid: killed.newPid, process: expect.stringMatching(/RUNNING|STARTING/) });
     expect(after.nodes[1].restartCount).toBe(1);
+    // The restarted process's "Waiting for connections" (log id 23016) streams in.
+    await follow.waitForOutput(/"id":23016/);
+    follow.child.kill('SIGINT');
+    const followed = await follow.result();
+    expect(followed.code).toBe(130);
+    expect(followed.stdout.trimEnd().split('\n').length).toBeGreaterThan(10);
 
     // logs: the last lines of the node's log (its JSON log, from both processes).
     const logs = (await cliOk(dir, ['logs', 'rs0-1', '-n', '5'])).stdout.trimEnd().split('\n');
@@ -78,7 +87,7 @@ describe('mongo-topology up -d', { timeout: 120_000 }, () => {
     const all = (await cliOk(dir, ['logs', 'rs0-1', '-n', '100000'])).stdout;
     expect(all.match(/"id":23016/g)?.length).toBe(2);
     const badNode = await runCli(dir, ['logs', 'rs9-9']);
-    expect(badNode.code).toBe(2);
+    expect(badNode.code).toBe(1);
     expect(badNode.stderr).toContain('No node named "rs9-9" in cluster dev; nodes: rs0-0, rs0-1, rs0-2');
 
     // A second cluster of the same name is refused and leaves the first alone.

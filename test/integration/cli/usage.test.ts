@@ -2,7 +2,8 @@
 // stack trace), nothing started and nothing written; help and version exit 0; the exit codes are
 // documented in --help.
 
-import { existsSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliTestDir, cliOk, requireBuiltCli, runCli } from '../../helpers/cli.js';
 
@@ -12,7 +13,14 @@ beforeAll(() => {
   dir = new CliTestDir();
 });
 afterAll(async () => {
-  expect(existsSync(dir.home)).toBe(false);
+  // Usage errors write nothing; failed boots leave no cluster behind.
+  let left: string[] = [];
+  try {
+    left = readdirSync(join(dir.home, 'clusters'));
+  } catch {
+    // Never created.
+  }
+  expect(left).toEqual([]);
   await dir.cleanup();
 });
 
@@ -52,6 +60,24 @@ describe('usage errors', { timeout: 60_000 }, () => {
     const r2 = await runCli(dir, ['up', '--config', bad]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/replicaSet\.members\[0\]\.priority/);
+  });
+
+  it.concurrent('a failed boot exits 1 with its typed error in one line, the log tail and a hint', async () => {
+    const r = await runCli(dir, ['up', '-d', '--name', 'crash'], { MONGOSIM_CRASH_AT_STARTUP: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/error: Node standalone \(127\.0\.0\.1:\d+\) failed to start: fatal assertion/);
+    expect(r.stderr).toContain('[MT_START_EXITED]');
+    expect(r.stderr).toContain('aborting after fassert() failure');
+    expect(r.stderr).toMatch(/hint: its log: \S+\/logs\/standalone\.log/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+
+    const empty = join(dir.path, 'empty-bin');
+    mkdirSync(empty, { recursive: true });
+    const nb = await runCli(dir, ['up', '-d', '--bin-dir', empty]);
+    expect(nb.code).toBe(1);
+    expect(nb.stderr).toContain('[MT_BINARY_NOT_FOUND]');
+    expect(nb.stderr).toMatch(/hint: /);
   });
 
   it.concurrent('help and version exit 0; the exit codes are in --help', async () => {

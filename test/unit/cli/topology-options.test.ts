@@ -13,7 +13,7 @@ import {
   specFromFlags,
   specFromOptions,
 } from '../../../src/cli/topology-options.js';
-import { CLI_SUPERVISION, TopologyConfigError } from '../../../src/index.js';
+import { CLI_SUPERVISION, TopologyConfigError, cluster } from '../../../src/index.js';
 
 let tmp: string | undefined;
 afterEach(() => {
@@ -29,42 +29,45 @@ function file(name: string, text: string): string {
 }
 
 describe('specFromFlags', () => {
-  it('defaults: a standalone with the CLI supervision (50 MiB x 10 logs)', () => {
-    const d = specFromFlags({}).definition;
+  it("defaults: a standalone with the base spec's settings (the CLI passes 50 MiB x 10 logs)", () => {
+    const d = specFromFlags({}, cluster().supervision(CLI_SUPERVISION)).definition;
     expect(d.replicaSet).toBeUndefined();
     expect(d.supervision).toEqual(CLI_SUPERVISION);
   });
 
   it('maps every flag onto the builder', () => {
-    const d = specFromFlags({
-      name: 'dev',
-      replset: 3,
-      arbiters: 1,
-      replsetSetting: [['electionTimeoutMillis', '2000']],
-      shards: 2,
-      configServers: 3,
-      mongos: 2,
-      version: '8.0',
-      enterprise: true,
-      binDir: 'bin',
-      username: 'u',
-      password: 'p',
-      role: ['readWrite@app', 'clusterMonitor'],
-      serverArg: ['--slowms=5'],
-      mongodArg: ['--notablescan'],
-      mongosArg: ['--maxConns=100'],
-      setParameter: [['enableTestCommands', 'true']],
-      cacheSizeGb: 1,
-      oplogSizeMb: 128,
-      dataDir: 'data',
-      keepData: true,
-      startupTimeoutMs: 5000,
-      stopTimeoutMs: 1000,
-      startSecs: 2,
-      startRetries: 5,
-      logMaxBytes: 1024,
-      logBackups: 1,
-    }).definition;
+    const d = specFromFlags(
+      {
+        name: 'dev',
+        replset: 3,
+        arbiters: 1,
+        replsetSetting: [['electionTimeoutMillis', '2000']],
+        shards: 2,
+        configServers: 3,
+        mongos: 2,
+        version: '8.0',
+        enterprise: true,
+        binDir: 'bin',
+        username: 'u',
+        password: 'p',
+        role: ['readWrite@app', 'clusterMonitor'],
+        serverArg: ['--slowms=5'],
+        mongodArg: ['--notablescan'],
+        mongosArg: ['--maxConns=100'],
+        setParameter: [['enableTestCommands', 'true']],
+        cacheSizeGb: 1,
+        oplogSizeMb: 128,
+        dataDir: 'data',
+        keepData: true,
+        startupTimeoutMs: 5000,
+        stopTimeoutMs: 1000,
+        startSecs: 2,
+        startRetries: 5,
+        logMaxBytes: 1024,
+        logBackups: 1,
+      },
+      cluster(),
+    ).definition;
     expect(d.name).toBe('dev');
     expect(d.replicaSet).toEqual({
       members: [{}, {}, { arbiterOnly: true }],
@@ -95,7 +98,7 @@ describe('specFromFlags', () => {
   });
 
   it('--replset-name alone makes a one-member set of that name', () => {
-    expect(specFromFlags({ replsetName: 'app' }).definition.replicaSet).toEqual({
+    expect(specFromFlags({ replsetName: 'app' }, cluster()).definition.replicaSet).toEqual({
       name: 'app',
       members: [{}],
       settings: {},
@@ -103,7 +106,7 @@ describe('specFromFlags', () => {
   });
 
   it('--auth alone: user admin with a generated password', () => {
-    expect(specFromFlags({ auth: true }).definition.auth).toEqual({ username: 'admin', roles: ['root'] });
+    expect(specFromFlags({ auth: true }, cluster()).definition.auth).toEqual({ username: 'admin', roles: ['root'] });
   });
 
   it('reads YAML and JSON files; flags override, args and parameters add', () => {
@@ -120,14 +123,17 @@ describe('specFromFlags', () => {
         'timeouts: { startupMs: 9000 }',
       ].join('\n'),
     );
-    const d = specFromFlags({
-      config: yaml,
-      name: 'flag',
-      replsetSetting: [['electionTimeoutMillis', '3000']],
-      serverArg: ['--quiet'],
-      setParameter: [['ttlMonitorEnabled', 'false']],
-      stopTimeoutMs: 2000,
-    }).definition;
+    const d = specFromFlags(
+      {
+        config: yaml,
+        name: 'flag',
+        replsetSetting: [['electionTimeoutMillis', '3000']],
+        serverArg: ['--quiet'],
+        setParameter: [['ttlMonitorEnabled', 'false']],
+        stopTimeoutMs: 2000,
+      },
+      cluster(),
+    ).definition;
     expect(d.name).toBe('flag');
     expect(d.replicaSet?.members).toEqual([{ priority: 2 }, {}, {}]);
     expect(d.replicaSet?.settings).toEqual({ heartbeatIntervalMillis: 500, electionTimeoutMillis: 3000 });
@@ -140,7 +146,7 @@ describe('specFromFlags', () => {
     expect(d.timeouts).toEqual({ startupMs: 9000, stopMs: 2000 });
 
     const json = file('t.json', JSON.stringify({ shards: 2, configServers: 1, mongos: [{ args: ['--maxConns=5'] }] }));
-    const s = specFromFlags({ config: json, replset: 3 }).definition;
+    const s = specFromFlags({ config: json, replset: 3 }, cluster()).definition;
     expect(s.shards).toHaveLength(2);
     expect(s.replicaSet?.members).toHaveLength(3);
     expect(s.mongos).toEqual([{ args: ['--maxConns=5'] }]);
@@ -153,9 +159,9 @@ describe('specFromFlags', () => {
     expect(() => readConfigFile(join(tmpdir(), 'mt-no-such-file.yaml'))).toThrow(/Cannot read the config file/);
     expect(() => mergeFlags({}, { enterprise: true })).toThrow(TopologyConfigError);
     expect(() => mergeFlags({}, { replset: 2, arbiters: 2 })).toThrow(/arbiters leave no data-bearing member/);
-    expect(() => specFromOptions({ mongos: 2 })).toThrow(/routers need a sharded cluster/);
-    expect(() => specFromOptions({ replicaSet: { members: [{ priority: -1 }] } })).toThrow(/priority/);
-    expect(() => specFromFlags({ serverArg: ['--port=1'] })).toThrow(TopologyConfigError);
+    expect(() => specFromOptions({ mongos: 2 }, cluster())).toThrow(/routers need a sharded cluster/);
+    expect(() => specFromOptions({ replicaSet: { members: [{ priority: -1 }] } }, cluster())).toThrow(/priority/);
+    expect(() => specFromFlags({ serverArg: ['--port=1'] }, cluster())).toThrow(TopologyConfigError);
   });
 
   it('parameter values are read like YAML scalars', () => {
