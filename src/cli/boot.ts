@@ -63,7 +63,8 @@ export async function bootNamed(
     );
     return { cluster, reservation };
   } catch (e) {
-    reservation.release();
+    // A failed boot with --keep-data keeps its files for the post-mortem (listed as stopped, pruned later).
+    reservation.release({ keepData: def.keepData });
     throw e;
   }
 }

@@ -80,7 +80,8 @@ const FILE_KEYS: readonly (keyof TopologyFileOptions)[] = [
 // ---------------------------------------------------------------------------------------------
 // Flag value parsers: commander reports what they throw as a usage error naming the option.
 
-function integer(min: number): (v: string) => number {
+/** A commander value parser for integers >= `min`. */
+export function integer(min: number): (v: string) => number {
   return (v) => {
     if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new InvalidArgumentError(`must be an integer >= ${min}`);
     return Number(v);

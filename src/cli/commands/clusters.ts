@@ -14,6 +14,7 @@ import { addHomeOption, attachTo, homeOf, pickCluster } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { clusterStatus, statusTable } from '../describe-cluster.js';
 import { out, outJson, paint, say, shellQuote, table } from '../output.js';
+import { integer } from '../topology-options.js';
 
 function summary(c: HomeCluster): Record<string, unknown> {
   return {
@@ -144,10 +145,7 @@ export function register(program: Command): void {
     .description('stop a cluster and remove its state (data too, unless it was started with --keep-data)')
     .argument('[name]', 'cluster name (default: the only one)')
     .option('--all', 'every cluster of the state directory')
-    .option('--timeout-ms <ms>', 'per process: clean shutdown deadline before SIGKILL', (v) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--timeout-ms: must be an integer >= 1, got ${v}`);
-      return Number(v);
-    })
+    .option('--timeout-ms <ms>', 'per process: clean shutdown deadline before SIGKILL', integer(1))
     .option('--json', 'as JSON');
   addHomeOption(downCmd).action(async (name, opts) => {
     const home = homeOf(opts);

@@ -10,6 +10,7 @@ import { addHomeOption, homeOf, pickCluster } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { out, outJson } from '../output.js';
 import { SignalTrap } from '../signals.js';
+import { integer } from '../topology-options.js';
 
 function clusterOption(): Option<'--name <cluster>', undefined, undefined, string, false, undefined> {
   return new Option('--name <cluster>', 'the cluster (default: the only one)');
@@ -76,10 +77,7 @@ export function register(program: Command): void {
     .description("print a node's log (its stdout and stderr)")
     .argument('<node>', 'node name, e.g. rs0-1, shard0-0, config-0, mongos-0, standalone')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .option('-n, --lines <n>', 'lines from the end (default 100; 0 for none)', (v) => {
-      if (!/^\d+$/.test(v)) throw new UsageError(`--lines: must be an integer >= 0, got ${v}`);
-      return Number(v);
-    })
+    .option('-n, --lines <n>', 'lines from the end (default 100; 0 for none)', integer(0))
     .addOption(clusterOption());
   addHomeOption(logs).action(async (node, opts) => {
     await withNode(opts, node, async (n, c) => {
@@ -104,7 +102,7 @@ export function register(program: Command): void {
     .argument('<node>', 'node name')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGKILL')
     .option('--wait', 'wait until the supervisor has started it again and it is healthy')
-    .option('--timeout-ms <ms>', 'deadline of --wait', (v) => Number(v), 60_000)
+    .option('--timeout-ms <ms>', 'deadline of --wait', integer(1), 60_000)
     .option('--json', 'as JSON')
     .addOption(clusterOption());
   addHomeOption(kill).action(async (node, opts) => {
@@ -145,7 +143,7 @@ export function register(program: Command): void {
       .command(action)
       .description(description)
       .argument('<node>', 'node name')
-      .option('--timeout-ms <ms>', 'deadline', (v) => Number(v), 60_000)
+      .option('--timeout-ms <ms>', 'deadline', integer(1), 60_000)
       .option('--json', 'as JSON')
       .addOption(clusterOption());
     addHomeOption(cmd).action(async (node, opts) => {

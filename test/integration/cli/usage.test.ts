@@ -41,6 +41,8 @@ describe('usage errors', { timeout: 60_000 }, () => {
     [['kill', 'rs0-0', '--signal', 'SIGBOGUS'], 'unknown signal SIGBOGUS'],
     [['exec', '--replset', '2'], "missing required argument 'command'"],
     [['down', 'x', '--all'], 'give a cluster name or --all, not both'],
+    [['down', '--timeout-ms', 'soon'], "argument 'soon' is invalid"],
+    [['logs', 'rs0-0', '-n', '-1'], "argument '-1' is invalid"],
   ])('%j', async (args, message) => {
     const r = await runCli(dir, args);
     expect(r.code, r.stderr).toBe(2);
