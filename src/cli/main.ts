@@ -73,4 +73,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`mongo-topology ls | head -1`) is not a failure, and must not cut a
+// teardown short: output to a closed pipe is dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 process.exitCode = await run(process.argv);
