@@ -80,6 +80,11 @@ describe('usage errors', { timeout: 60_000 }, () => {
     expect(nb.code).toBe(1);
     expect(nb.stderr).toContain('[MT_BINARY_NOT_FOUND]');
     expect(nb.stderr).toMatch(/hint: /);
+    expect(nb.stderr).not.toMatch(/\n\s+at /);
+    // DEBUG adds the stack (and the library's debug output).
+    const debug = await runCli(dir, ['up', '-d', '--bin-dir', empty], { DEBUG: 'mongo-topology*' });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/BinaryResolutionError: [\s\S]*\n\s+at /);
   });
 
   it.concurrent('help and version exit 0; the exit codes are in --help', async () => {
