@@ -119,7 +119,9 @@ describe('readiness', () => {
       {
         name: 'db',
         command: [PROG, 'sleep:300', 'json:23016:27017', 'forever'],
-        startsecs: 2,
+        // Long enough that READY (about 300 ms after spawn plus Node's start) comes before RUNNING
+        // even on a loaded machine.
+        startsecs: 6,
         ready: { kind: 'log-id', id: 23016, attr: { port: 27017 } },
       },
     ]);

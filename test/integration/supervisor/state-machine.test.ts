@@ -71,7 +71,8 @@ describe('supervisord state machine', () => {
 
   it('a process exiting before startsecs goes to BACKOFF, retries after 1s then 2s, then FATAL (1 + startretries attempts)', async () => {
     const { sup, events } = start([
-      { name: 'bad', command: [PROG, 'err:boom', 'exit:3'], startsecs: 1, startretries: 2 },
+      // startsecs is far above the time the program takes to exit, even on a loaded machine.
+      { name: 'bad', command: [PROG, 'err:boom', 'exit:3'], startsecs: 10, startretries: 2 },
     ]);
     const info = await sup.waitFor('bad', { state: 'FATAL', timeoutMs: 20_000 });
     expect(states(events, 'bad')).toEqual([
@@ -95,9 +96,9 @@ describe('supervisord state machine', () => {
     const gap1 = timeOf(events, 'bad', 'PROCESS_STATE_STARTING', 1) - timeOf(events, 'bad', 'PROCESS_STATE_BACKOFF', 0);
     const gap2 = timeOf(events, 'bad', 'PROCESS_STATE_STARTING', 2) - timeOf(events, 'bad', 'PROCESS_STATE_BACKOFF', 1);
     expect(gap1).toBeGreaterThanOrEqual(1000);
-    expect(gap1).toBeLessThan(2500);
+    expect(gap1).toBeLessThan(4000); // generous: timers fire late on a loaded machine
     expect(gap2).toBeGreaterThanOrEqual(2000);
-    expect(gap2).toBeLessThan(3500);
+    expect(gap2).toBeLessThan(5000);
     expect(info).toMatchObject({
       spawnErr: 'Exited too quickly (process log may have details)',
       description: 'Exited too quickly (process log may have details)',
