@@ -1,4 +1,5 @@
-// Bad command lines through the built CLI: exit 2 with a message saying what was wrong (and no
+// Bad command lines through the built CLI (a sample of each kind: commander's own checks, value
+// parsers, the builder's validation, config files; test/unit/cli covers every flag's rules): exit 2 with a message saying what was wrong (and no
 // stack trace), nothing started and nothing written; help and version exit 0; the exit codes are
 // documented in --help.
 
@@ -28,12 +29,8 @@ describe('usage errors', { timeout: 60_000 }, () => {
   it.concurrent.each([
     [['up', '--bogus'], "unknown option '--bogus'"],
     [['up', '--replset', 'three'], "option '--replset <members>' argument 'three' is invalid. must be an integer >= 1"],
-    [['up', '--replset', '0'], 'must be an integer >= 1'],
     [['up', '--mongos', '2'], 'mongos: routers need a sharded cluster'],
-    [['up', '--replset', '3', '--arbiters', '3'], '--arbiters: 3 arbiters leave no data-bearing member of 3'],
-    [['up', '--enterprise'], '--enterprise: needs --version'],
     [['up', '--version', 'banana'], 'version'],
-    [['up', '--server-arg=--port=1234'], '--port'],
     [['up', '--set-parameter', 'novalue'], 'must be name=value'],
     [['up', '--config', 'missing.yaml'], 'Cannot read the config file'],
     [['frobnicate'], "unknown command 'frobnicate'"],
@@ -42,7 +39,6 @@ describe('usage errors', { timeout: 60_000 }, () => {
     [['exec', '--replset', '2'], "missing required argument 'command'"],
     [['down', 'x', '--all'], 'give a cluster name or --all, not both'],
     [['down', '--timeout-ms', 'soon'], "argument 'soon' is invalid"],
-    [['logs', 'rs0-0', '-n', '-1'], "argument '-1' is invalid"],
   ])('%j', async (args, message) => {
     const r = await runCli(dir, args);
     expect(r.code, r.stderr).toBe(2);

@@ -162,6 +162,8 @@ describe('specFromFlags', () => {
     expect(() => specFromOptions({ mongos: 2 }, cluster())).toThrow(/routers need a sharded cluster/);
     expect(() => specFromOptions({ replicaSet: { members: [{ priority: -1 }] } }, cluster())).toThrow(/priority/);
     expect(() => specFromFlags({ serverArg: ['--port=1'] }, cluster())).toThrow(TopologyConfigError);
+    expect(() => specFromFlags({ version: 'banana' }, cluster())).toThrow(/version/);
+    expect(() => specFromFlags({ replsetName: 'config' }, cluster())).toThrow(/reserved/);
   });
 
   it('parameter values are read like YAML scalars', () => {
