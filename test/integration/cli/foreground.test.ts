@@ -56,6 +56,21 @@ describe('mongo-topology exec', { timeout: 120_000 }, () => {
     expect(signalled.stderr).toBe('');
     expect(signalled.stdout).toMatch(/replicaSet=rs0/);
 
+    // SIGTERM to exec (a CI runner cancelling the job) goes to the command; its exit code comes back.
+    const waiting = startCli(dir, [
+      'exec',
+      '-q',
+      '--',
+      process.execPath,
+      '-e',
+      "process.on('SIGTERM', () => process.exit(7)); console.log('waiting'); setInterval(() => {}, 1000)",
+    ]);
+    await waiting.waitForOutput(/waiting/);
+    waiting.child.kill('SIGTERM');
+    const cancelled = await waiting.result();
+    expect(cancelled.code).toBe(7);
+    expect(clustersLeft(dir)).toEqual([]);
+
     const missing = await runCli(dir, ['exec', '-q', '--', 'mongo-topology-no-such-command']);
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('Cannot run mongo-topology-no-such-command: command not found');
@@ -105,7 +120,7 @@ describe('mongo-topology up (foreground)', { timeout: 120_000 }, () => {
 
   const noPty = ptyMissing();
   it.skipIf(noPty !== undefined)(
-    `under a terminal: spinner tree, colours, and Ctrl-C exits 130 after teardown${noPty ? ` (skipped: ${noPty})` : ''}`,
+    `under a terminal: spinner tree, colours, Ctrl-C exits 130 after teardown; up -d outlives its terminal${noPty ? ` (skipped: ${noPty})` : ''}`,
     async () => {
       dir = new CliTestDir();
       const up = startCliInPty(dir, ['up', '--replset', '1', '--name', 'tty']);
@@ -126,14 +141,17 @@ describe('mongo-topology up (foreground)', { timeout: 120_000 }, () => {
       expect(findProcesses(dir.path)).toEqual([]);
       expect(clustersLeft(dir)).toEqual([]);
 
+      // up -d from a terminal that then closes (the session gets SIGHUP): the cluster lives on.
       // NO_COLOR: still a terminal, no colours.
-      const plain = startCliInPty(dir, ['exec', '--name', 'nocolor', '--', process.execPath, '-e', 'process.exit(0)'], {
-        NO_COLOR: '1',
-      });
-      const p = await plain.result();
-      expect(p.code, p.stdout).toBe(0);
-      expect(p.stdout).toContain('Ready in');
-      expect(p.stdout).not.toMatch(SGR);
+      const bg = startCliInPty(dir, ['up', '-d', '--name', 'bg'], { NO_COLOR: '1' });
+      const b = await bg.result();
+      expect(b.code, b.stdout).toBe(0);
+      expect(b.stdout).toContain('Ready in');
+      expect(b.stdout).toMatch(/mongodb:\/\/127\.0\.0\.1:\d+\/\?directConnection=true/);
+      expect(b.stdout).not.toMatch(SGR);
+      const ls = JSON.parse((await runCli(dir, ['ls', '--json'])).stdout);
+      expect(ls).toEqual([expect.objectContaining({ name: 'bg', status: 'running', alive: true })]);
+      expect((await runCli(dir, ['down', 'bg'])).code).toBe(0);
     },
   );
 });
