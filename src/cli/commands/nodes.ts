@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { Command, Option } from '@commander-js/extra-typings';
-import type { AttachedCluster, ClusterEvent, NodeHandle } from '../../index.js';
+import type { AttachedCluster, NodeHandle } from '../../index.js';
 import { library } from '../library.js';
 import { addHomeOption, homeOf, pickCluster } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
@@ -20,7 +20,6 @@ async function withNode<T>(
   opts: { readonly name?: string },
   node: string,
   f: (n: NodeHandle, c: AttachedCluster) => Promise<T>,
-  onEvent?: (e: ClusterEvent) => void,
 ): Promise<T> {
   const home = homeOf(opts);
   const entry = pickCluster(home, opts.name);
@@ -28,7 +27,7 @@ async function withNode<T>(
     throw new CliError(`Cluster ${entry.name} is ${entry.status}`, '`mongo-topology prune` removes what is left of it');
   }
   const { attach } = await library();
-  await using c = await attach(entry.clusterDir, onEvent ? { onEvent } : {});
+  await using c = await attach(entry.clusterDir);
   let handle: NodeHandle;
   try {
     handle = c.node(node);
