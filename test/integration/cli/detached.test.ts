@@ -1,6 +1,6 @@
 // `up -d` and the commands that drive a detached cluster, through the built CLI as a child process:
 // only the URI on stdout, plain progress (no terminal codes) on stderr, then ls, status --json, env,
-// kill (the node comes back), logs, a refused duplicate name, down; and prune after a cluster's
+// kill (the node comes back), logs, stop and start, a refused duplicate name, down; and prune after a cluster's
 // supervisor and servers were killed. Nothing is left behind: no process, no directory.
 
 import { existsSync, readdirSync } from 'node:fs';
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('mongo-topology up -d', { timeout: 120_000 }, () => {
-  it('prints only the URI, and the cluster is driven by ls, status, env, kill, logs and down', async () => {
+  it('prints only the URI, and the cluster is driven by ls, status, env, kill, logs, stop, start and down', async () => {
     dir = new CliTestDir();
     const up = await cliOk(dir, ['up', '-d', '--replset', '3', '--name', 'dev']);
     expect(up.stdout).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/\?replicaSet=rs0\n$/);
@@ -89,6 +89,12 @@ describe('mongo-topology up -d', { timeout: 120_000 }, () => {
     const badNode = await runCli(dir, ['logs', 'rs9-9']);
     expect(badNode.code).toBe(1);
     expect(badNode.stderr).toContain('No node named "rs9-9" in cluster dev; nodes: rs0-0, rs0-1, rs0-2');
+
+    // stop leaves the node down (no restart); start brings it back healthy.
+    expect((await cliOk(dir, ['stop', 'rs0-2', '--json'])).stdout).toMatch(/"state": "STOPPED"/);
+    const stopped = JSON.parse((await cliOk(dir, ['status', '--json'])).stdout);
+    expect(stopped.nodes[2]).toMatchObject({ process: 'STOPPED', pid: 0, member: 'DOWN' });
+    expect((await cliOk(dir, ['start', 'rs0-2'])).stdout).toMatch(/^rs0-2: SECONDARY \(pid \d+\)\n$/);
 
     // A second cluster of the same name is refused and leaves the first alone.
     const dup = await runCli(dir, ['up', '-d', '--name', 'dev']);
