@@ -4,6 +4,7 @@
 import { DEFAULT_DEFINITION, TopologySpec } from './topology/builder.js';
 import { startCluster, type StartOptions } from './cluster/start.js';
 import type { StartedCluster } from './cluster/started-cluster.js';
+import { loadConfigFile, type LoadConfigOptions, type LoadedConfig } from './integrations/config/index.js';
 
 /**
  * An immutable description of a MongoDB topology, made by {@link cluster}. Every builder method
@@ -53,8 +54,40 @@ export function cluster(): ClusterSpec {
   return new ClusterSpec(DEFAULT_DEFINITION);
 }
 
+/**
+ * Reads a config file (`mongo-topology.config.{ts,mts,cts,js,mjs,cjs,json,yaml,yml}`): the one
+ * named by `options.file`, else by `$MONGO_TOPOLOGY_CONFIG`, else the one in `options.cwd`.
+ * Resolves undefined when none is named and none is found.
+ *
+ * @throws TopologyConfigError when a named file is missing, a file cannot be read or parsed (with
+ *   the line for YAML), or its contents are invalid (every problem, with its key path).
+ * @example
+ * ```ts
+ * const config = await loadConfig({ cwd: process.cwd() });
+ * if (config) {
+ *   await using c = await config.spec.start(config.start);
+ * }
+ * ```
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig<ClusterSpec> | undefined> {
+  return loadConfigFile(cluster(), options);
+}
+
 export { TopologySpec };
 export { CLI_SUPERVISION } from './topology/builder.js';
+export {
+  defineConfig,
+  findConfigFile,
+  CONFIG_BASENAME,
+  CONFIG_EXTENSIONS,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  type ConfigExport,
+  type ConfigStartOptions,
+  type MongoTopologyConfig,
+  type ReplicaSetConfig,
+  type TopologyConfig,
+} from './integrations/config/index.js';
 export {
   StartedCluster,
   StoppedCluster,
