@@ -74,6 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfi
 }
 
 export { TopologySpec };
+export { CLI_SUPERVISION } from './topology/builder.js';
 export {
   defineConfig,
   findConfigFile,
@@ -120,6 +121,18 @@ export {
   type ClusterStateFile,
   type ClusterStateName,
   type NodeState,
+  HOME_ENV,
+  clusterHome,
+  listClusters,
+  findCluster,
+  reserveCluster,
+  removeClusterEntry,
+  removeDeadCluster,
+  pruneClusters,
+  type HomeCluster,
+  type HomeClusterStatus,
+  type ClusterReservation,
+  type PrunedCluster,
 } from './cluster/index.js';
 export {
   plan,

@@ -31,3 +31,17 @@ export {
 } from './state-file.js';
 export { reaperEnabled } from './reaper.js';
 export { BOOT_CHECK_DB } from './boot.js';
+export {
+  HOME_ENV,
+  clusterHome,
+  listClusters,
+  findCluster,
+  reserveCluster,
+  removeClusterEntry,
+  removeDeadCluster,
+  pruneClusters,
+  type HomeCluster,
+  type HomeClusterStatus,
+  type ClusterReservation,
+  type PrunedCluster,
+} from './home.js';
