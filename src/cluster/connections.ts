@@ -17,6 +17,7 @@ import {
   MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
+  MongoTopologyClosedError,
   type Document,
   type MongoClientOptions,
 } from 'mongodb';
@@ -52,6 +53,8 @@ const TRANSIENT_CODES = new Set([
 export function isTransient(e: unknown): boolean {
   if (e instanceof MongoNetworkError || e instanceof MongoServerSelectionError) return true;
   if (e instanceof MongoOperationTimeoutError) return true;
+  // A client closed by a failed first connect; Connections.command replaced it (see there).
+  if (e instanceof MongoTopologyClosedError) return true;
   if (e instanceof MongoServerError) {
     if (typeof e.code === 'number' && TRANSIENT_CODES.has(e.code)) return true;
     if (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError')) return true;
@@ -150,10 +153,27 @@ export class Connections {
   /** Runs a command on `node`. Driver errors are thrown as they are. */
   async command(node: NodeLayout, cmd: Document, options: CommandOptions): Promise<Document> {
     const client = this.client(node, options.as);
-    return client.db(options.db ?? 'admin').command(cmd, {
-      timeoutMS: Math.max(1, Math.ceil(options.timeoutMs)),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    try {
+      return await client.db(options.db ?? 'admin').command(cmd, {
+        timeoutMS: Math.max(1, Math.ceil(options.timeoutMs)),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (e) {
+      // When a client's first connect fails (a node still starting on a loaded machine), the driver
+      // closes its topology and every later command on that client fails with
+      // MongoTopologyClosedError. Forget the client so that the next attempt makes a fresh one.
+      if (e instanceof MongoTopologyClosedError && !this.#closed) this.#forget(client);
+      throw e;
+    }
+  }
+
+  #forget(client: MongoClient): void {
+    for (const [k, c] of this.#clients) {
+      if (c === client) {
+        this.#clients.delete(k);
+        this.#retired.push(c);
+      }
+    }
   }
 
   /**
