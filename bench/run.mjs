@@ -1,0 +1,463 @@
+#!/usr/bin/env node
+// The benchmark entry (`npm run bench`): runs every comparison in interleaved rounds on the simulated
+// binaries with a start delay modelling a real server, prints the tables (markdown) and writes them,
+// with the machine they ran on, to docs/performance.md. Never part of the test pass/fail.
+//   1. replica set of 3: boot to a w:majority write, SIGKILL of the primary to a write, teardown
+//      (mongo-topology, MongoMemoryReplSet, mongodb-runner);
+//   2. sharded (2 shards x 3, 3 config servers, 1 mongos): boot and teardown (mongo-topology,
+//      mongodb-runner);
+//   3. supervisor: SIGKILL-to-respawn latency and RSS with 50 programs (ours, supervisord 4.2.5);
+//   4. scaling: mongo-topology's boot for 1, 3, 9 and 27 processes.
+// Each trial runs in its own process (bench/trial.mjs) in a private directory; everything it starts
+// is found and killed afterwards whatever happened. The whole run stops starting new rounds once
+// its time budget is spent.
+//
+// Usage: node bench/run.mjs [options]   (npm run bench -- [options] builds first)
+//   --runs N             rounds of the replica-set comparison          (BENCH_RUNS, default 5)
+//   --sharded-runs N     rounds of the sharded comparison              (BENCH_SHARDED_RUNS, default 5)
+//   --scale-runs N       rounds of the scaling series                  (BENCH_SCALE_RUNS, default 5)
+//   --scale27-runs N     of which the 27-process shape runs           (BENCH_SCALE27_RUNS, default 3)
+//   --supervisor-runs N  rounds of the supervisor comparison           (BENCH_SUPERVISOR_RUNS, default 5)
+//   --kills N            SIGKILLs per supervisor round                 (BENCH_KILLS, default 10)
+//   --programs N         programs for the supervisor RSS figure        (BENCH_PROGRAMS, default 50)
+//   --delay MS           MONGOSIM_START_DELAY_MS                       (BENCH_DELAY_MS, default 500)
+//   --failover-deadline MS  give up on a write after a SIGKILL of the primary (default: twice the
+//                        set's electionTimeoutMillis, at least 15 s)
+//   --only a,b           sections: rs, sharded, supervisor, scaling    (BENCH_ONLY, default all)
+//   --budget-min M       start no new round after M minutes            (BENCH_BUDGET_MIN, default 13)
+//   --out FILE           where the page goes                           (default docs/performance.md)
+//   --no-write           print only
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from './lib/procs.mjs';
+import {
+  formatKib,
+  formatMs,
+  formatRatio,
+  formatSummary,
+  markdownTable,
+  median,
+  rotation,
+  summarize,
+} from './lib/stats.mjs';
+import { hasSupervisord, memory, respawnLatency } from './lib/supervisor.mjs';
+import { hasMongos, SHAPES, TOOLS } from './lib/tools.mjs';
+import { runTrial } from './lib/trials.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name, envName, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  if (i !== -1) return argv[i + 1];
+  return process.env[envName] ?? dflt;
+};
+const int = (name, envName, dflt) => {
+  const v = Number(flag(name, envName, dflt));
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a whole number >= 0, got ${v}`);
+  return v;
+};
+const RUNS = int('runs', 'BENCH_RUNS', 5);
+const SHARDED_RUNS = int('sharded-runs', 'BENCH_SHARDED_RUNS', 5);
+const SCALE_RUNS = int('scale-runs', 'BENCH_SCALE_RUNS', 5);
+const SCALE27_RUNS = int('scale27-runs', 'BENCH_SCALE27_RUNS', 3);
+const SUP_RUNS = int('supervisor-runs', 'BENCH_SUPERVISOR_RUNS', 5);
+const KILLS = int('kills', 'BENCH_KILLS', 10);
+const PROGRAMS = int('programs', 'BENCH_PROGRAMS', 50);
+const DELAY = int('delay', 'BENCH_DELAY_MS', 500);
+const FAILOVER_DEADLINE = flag('failover-deadline', 'BENCH_FAILOVER_DEADLINE_MS', undefined);
+const ONLY = String(flag('only', 'BENCH_ONLY', 'rs,sharded,supervisor,scaling')).split(',');
+const BUDGET_MS = Number(flag('budget-min', 'BENCH_BUDGET_MIN', 13)) * 60_000;
+const OUT = resolve(root, flag('out', 'BENCH_OUT', 'docs/performance.md'));
+const WRITE = !argv.includes('--no-write');
+
+const started = Date.now();
+const log = (...a) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`, ...a);
+const overBudget = () => Date.now() - started > BUDGET_MS;
+const skipped = [];
+
+/** Runs `rounds` rounds of `body(round)` unless the time budget is spent; notes what was cut. */
+async function rounds(section, count, body) {
+  for (let r = 0; r < count; r++) {
+    if (overBudget()) {
+      skipped.push(
+        `${section}: ${count - r} of ${count} rounds skipped (time budget of ${BUDGET_MS / 60_000} min spent)`,
+      );
+      return;
+    }
+    await body(r);
+  }
+}
+
+async function trial(spec) {
+  const r = await runTrial({
+    delayMs: DELAY,
+    failoverDeadlineMs: FAILOVER_DEADLINE === undefined ? undefined : Number(FAILOVER_DEADLINE),
+    ...spec,
+  });
+  const what = `${TOOLS[spec.tool].label} ${spec.shape}`;
+  if (r.error) log(`${what}: FAILED ${r.error.split('\n')[0]}`);
+  else
+    log(
+      `${what}: boot ${formatMs(r.bootMs)}${r.boundMs ? ` (bound ${formatMs(r.boundMs)})` : ''}` +
+        `${spec.failover ? `, failover ${r.failoverMs === null ? `none within ${formatMs(r.failoverDeadlineMs)}` : formatMs(r.failoverMs)}` : ''}` +
+        `, teardown ${formatMs(r.teardownMs)}`,
+    );
+  return r;
+}
+
+const SHARED_PORT_LOCKS = /^mongo-topology-[^/]+(\/ports)?$/;
+
+/**
+ * What the trials of one tool left behind after its stop() resolved: processes still alive 2 s later
+ * (or that the bench had to kill), files in its private directory, mongod unix sockets. The unix
+ * socket of a member the failover test SIGKILLed is the kill's doing, not the teardown's: listed apart.
+ */
+function leftovers(results) {
+  const ok = results.filter((r) => r.leftover);
+  if (ok.length === 0) return '–';
+  const parts = [];
+  const procs = ok.filter((r) => r.leftover.processesAfter2s.length > 0 || r.benchKilled?.length > 0).length;
+  const lingering = ok.filter((r) => r.leftover.processesAtStop.length > 0).length;
+  const files = ok.filter((r) => r.leftover.files.some((f) => !SHARED_PORT_LOCKS.test(f))).length;
+  const sockets = ok.filter((r) => r.leftover.sockets.some((s) => s !== `/tmp/mongodb-${r.killedPort}.sock`)).length;
+  const killedSockets = ok.filter((r) => r.leftover.sockets.includes(`/tmp/mongodb-${r.killedPort}.sock`)).length;
+  if (procs) parts.push(`processes in ${procs}/${ok.length} runs`);
+  else if (lingering) parts.push(`none (processes gone within 2 s of stop() in ${lingering}/${ok.length} runs)`);
+  if (files) parts.push(`files in ${files}/${ok.length} runs`);
+  if (sockets) parts.push(`unix sockets in ${sockets}/${ok.length} runs`);
+  if (parts.length === 0) parts.push('none');
+  if (killedSockets) parts.push(`(the killed member's unix socket stays in ${killedSockets}/${ok.length})`);
+  return parts.join('; ');
+}
+
+const samples = (results, key) => results.map((r) => (r.error ? null : (r[key] ?? null)));
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Replica set of 3: boot, failover, teardown.
+
+async function replicaSetSection() {
+  const tools = ['ours', 'mms', 'runner'];
+  const by = Object.fromEntries(tools.map((t) => [t, []]));
+  await rounds('replica set', RUNS, async (r) => {
+    for (const tool of rotation(tools, r))
+      by[tool].push(await trial({ tool, shape: 'rs', failover: true, bound: tool === 'ours' }));
+  });
+  const bound = summarize(samples(by.ours, 'boundMs'));
+  const oursBoot = median(samples(by.ours, 'bootMs'));
+  const oursFail = median(samples(by.ours, 'failoverMs'));
+  const rows = tools.map((tool) => {
+    const res = by[tool];
+    const boot = summarize(samples(res, 'bootMs'));
+    const fail = summarize(res.filter((x) => !x.error).map((x) => x.failoverMs ?? null));
+    const teardown = summarize(samples(res, 'teardownMs'));
+    const back = res.filter((x) => x.killedMemberBack).length;
+    const elected = res.filter((x) => x.failoverMs !== null && x.failoverMs !== undefined).length;
+    const eto = median(samples(res, 'electionTimeoutMs'));
+    const deadline = median(samples(res, 'failoverDeadlineMs'));
+    const how =
+      res.length === 0
+        ? '–'
+        : `${elected === 0 ? `no writable primary within ${formatMs(deadline)}` : `new primary elected (${elected}/${res.length})`}; killed member restarted ${back}/${res.length}`;
+    return [
+      TOOLS[tool].label,
+      formatSummary(boot),
+      formatRatio(boot.median, bound.median),
+      tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
+      formatSummary(fail),
+      tool === 'ours' ? (fail.n ? '1.00x' : '–') : formatRatio(fail.median, oursFail),
+      Number.isFinite(eto) ? formatMs(eto) : '–',
+      how,
+      formatSummary(teardown),
+      leftovers(res),
+    ];
+  });
+  rows.push([
+    'critical-path bound',
+    formatSummary(bound),
+    '1.00x',
+    '',
+    '',
+    '',
+    '',
+    'from the servers’ logs of each mongo-topology run: listen + initiate + step-up election + secondaries in sync',
+    '',
+    '',
+  ]);
+  const table = markdownTable(
+    [
+      'tool',
+      'boot to w:majority write',
+      '× bound',
+      '× mongo-topology',
+      'SIGKILL primary → write',
+      '× mongo-topology',
+      'set’s electionTimeoutMillis',
+      'recovery',
+      'teardown (after the failover test)',
+      'left behind after stop()',
+    ],
+    rows,
+  );
+  return { title: `Replica set of 3 members (${by.ours.length} interleaved runs each)`, table, raw: by };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Sharded: 2 shards x 3, 3 config servers, 1 mongos.
+
+async function shardedSection() {
+  if (!hasMongos()) return { title: 'Sharded cluster', table: '_Skipped: no simulated mongos in fixtures/bin._' };
+  const tools = ['ours', 'runner'];
+  const by = Object.fromEntries(tools.map((t) => [t, []]));
+  await rounds('sharded', SHARDED_RUNS, async (r) => {
+    for (const tool of rotation(tools, r))
+      by[tool].push(await trial({ tool, shape: 'sharded', bound: tool === 'ours' }));
+  });
+  const bound = summarize(samples(by.ours, 'boundMs'));
+  const oursBoot = median(samples(by.ours, 'bootMs'));
+  const oursTeardown = median(samples(by.ours, 'teardownMs'));
+  const rows = tools.map((tool) => {
+    const boot = summarize(samples(by[tool], 'bootMs'));
+    const teardown = summarize(samples(by[tool], 'teardownMs'));
+    return [
+      TOOLS[tool].label,
+      formatSummary(boot),
+      formatRatio(boot.median, bound.median),
+      tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
+      formatSummary(teardown),
+      tool === 'ours' ? '1.00x' : formatRatio(teardown.median, oursTeardown),
+      leftovers(by[tool]),
+    ];
+  });
+  rows.push([
+    'critical-path bound',
+    formatSummary(bound),
+    '1.00x',
+    '',
+    '',
+    '',
+    'listen + config set up + router + addShard, or a shard set’s path to ready, whichever is longer',
+  ]);
+  const table = markdownTable(
+    [
+      'tool',
+      'boot to w:majority write via mongos',
+      '× bound',
+      '× mongo-topology',
+      'teardown',
+      '× mongo-topology',
+      'left behind after stop()',
+    ],
+    rows,
+  );
+  return {
+    title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved runs each)`,
+    table,
+    raw: by,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. Supervisor: ours vs supervisord.
+
+async function supervisorSection() {
+  const kinds = hasSupervisord() ? ['ours', 'supervisord'] : ['ours'];
+  const lat = Object.fromEntries(kinds.map((k) => [k, []]));
+  const rss = Object.fromEntries(kinds.map((k) => [k, []]));
+  const errors = [];
+  await rounds('supervisor', SUP_RUNS, async (r) => {
+    for (const kind of rotation(kinds, r)) {
+      try {
+        lat[kind].push(...(await respawnLatency(kind, KILLS)));
+        rss[kind].push(await memory(kind, PROGRAMS));
+        log(`supervisor ${kind}: round ${r + 1} done`);
+      } catch (e) {
+        errors.push(`${kind}: ${String(e?.message ?? e)}`);
+        log(`supervisor ${kind}: FAILED ${e?.message ?? e}`);
+      }
+    }
+  });
+  const l = Object.fromEntries(kinds.map((k) => [k, summarize(lat[k])]));
+  const m = Object.fromEntries(kinds.map((k) => [k, summarize(rss[k])]));
+  const label = { ours: 'mongo-topology supervisor (daemon)', supervisord: 'supervisord (/usr/bin, Python)' };
+  const rows = kinds.map((k) => [
+    label[k],
+    `${formatMs(l[k].median)} (p10 ${formatMs(l[k].p10)} – p90 ${formatMs(l[k].p90)}, n=${l[k].n})`,
+    k === 'ours' ? '1.00x' : formatRatio(l[k].median, l.ours.median),
+    `${formatKib(m[k].median)} (${formatKib(m[k].min)}–${formatKib(m[k].max)})`,
+    k === 'ours' ? '1.00x' : formatRatio(m[k].median, m.ours.median),
+  ]);
+  const table =
+    markdownTable(
+      ['supervisor', 'SIGKILL → child running again', '× ours', `supervisor RSS with ${PROGRAMS} programs`, '× ours'],
+      rows,
+    ) +
+    (kinds.length === 1 ? '\n\n_supervisord is not installed: no comparison._' : '') +
+    (errors.length ? `\n\nFailures: ${errors.join('; ')}` : '');
+  return {
+    title: `Supervisor (${SUP_RUNS} interleaved rounds of ${KILLS} SIGKILLs and one ${PROGRAMS}-program start each)`,
+    table,
+    raw: { latencyMs: lat, rssKib: rss },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 4. Scaling: mongo-topology alone.
+
+async function scalingSection() {
+  const shapes = ['standalone', 'rs', ...(hasMongos() ? ['scale9', 'scale27'] : [])];
+  const runsOf = (s) => (s === 'scale27' ? Math.min(SCALE27_RUNS, SCALE_RUNS) : SCALE_RUNS);
+  const by = Object.fromEntries(shapes.map((s) => [s, []]));
+  await rounds('scaling', SCALE_RUNS, async (r) => {
+    for (const shape of rotation(shapes, r))
+      if (r < runsOf(shape)) by[shape].push(await trial({ tool: 'ours', shape, bound: true }));
+  });
+  const rows = shapes.map((s) => {
+    const boot = summarize(samples(by[s], 'bootMs'));
+    const bound = summarize(samples(by[s], 'boundMs'));
+    const teardown = summarize(samples(by[s], 'teardownMs'));
+    return [
+      SHAPES[s].label,
+      formatSummary(boot),
+      formatSummary(bound),
+      formatRatio(boot.median, bound.median),
+      formatMs(boot.median - bound.median),
+      formatSummary(teardown),
+      leftovers(by[s]),
+      String(by[s].length),
+    ];
+  });
+  const table =
+    markdownTable(
+      [
+        'processes: shape',
+        'boot to w:majority write',
+        'critical-path bound',
+        '× bound',
+        'tool overhead (median − bound)',
+        'teardown',
+        'left behind after stop()',
+        'runs',
+      ],
+      rows,
+    ) +
+    (hasMongos() ? '' : '\n\n_9 and 27 processes need the simulated mongos, which is not in fixtures/bin: skipped._');
+  return { title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const m = machine();
+log(
+  `machine: ${m.cpu} x${m.cores}, ${m.ramGiB.toFixed(1)} GiB, Node ${m.node}, ${m.os}; load ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}`,
+);
+const sections = [];
+const plan = [
+  ['rs', replicaSetSection],
+  ['supervisor', supervisorSection],
+  ['scaling', scalingSection],
+  ['sharded', shardedSection],
+];
+for (const [id, fn] of plan) if (ONLY.includes(id)) sections.push(await fn());
+const totalMs = Date.now() - started;
+const loadAfter = machine().loadavg;
+
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const envSet = Object.keys(process.env)
+  .filter((k) => k.startsWith('BENCH_'))
+  .map((k) => `${k}=${process.env[k]}`);
+const page = `# Performance
+
+Measured by \`bench/run.mjs\`; regenerate with \`${[...envSet, command].join(' ')}\` (this page is overwritten).
+
+- **Date:** ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')}; whole run ${formatMs(totalMs)} (build not included)
+- **Machine:** ${m.cpu}, ${m.cores} logical CPUs, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}, ${m.arch}; Node ${m.node}; ${m.supervisord === 'not installed' ? 'supervisord not installed' : `supervisord ${m.supervisord}`}
+- **Load average** (1/5/15 min) at start ${m.loadavg.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadAfter.map((x) => x.toFixed(2)).join(' / ')}
+- **Servers:** the simulated \`mongod\`/\`mongos\` of \`fixtures/bin\` (MongoDB 8.0.4 behaviour) with \`MONGOSIM_START_DELAY_MS=${DELAY}\`, so every server takes ${DELAY} ms plus a Node start before it listens, like a real one
+- **Figures:** median (min–max) over the runs; "× bound" and "× mongo-topology" are ratios of medians in the same run
+${skipped.length ? `- **Cut short:** ${skipped.join('; ')}\n` : ''}
+${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
+## What the figures mean
+
+- **Ratios are what count.** The machine is shared (other engineers run test suites on the same cores while
+  this runs), so absolute times move from run to run; every tool ran interleaved with the others (the order
+  rotates each round), so they saw the same load.
+- **Boot** is measured from the call that starts the topology until an \`insertOne\` with \`w: "majority"\` through
+  the URI the tool hands out has succeeded (a fresh driver client), in a fresh Node process per run with the
+  tool's module already imported. Each tool keeps its defaults; only the shape is set: \`cluster().replicaSet(3)\`,
+  \`MongoMemoryReplSet.create({ replSet: { count: 3 } })\` (the simulator as system binary), mongodb-runner's
+  \`MongoCluster.start({ topology: 'replset', secondaries: 2 })\` / \`({ topology: 'sharded', shards: 2, secondaries: 2 })\`
+  with \`binDir\`, and \`cluster().shards(2).replicaSet(3).configServers(3).mongos(1)\`.
+- **Critical-path bound:** the waits no tool can avoid, from the servers' own logs of each mongo-topology run
+  (log ids 23016 listening, 21392 config installed, 21331 writable, 21358 member state) plus the time the same
+  number of bare \`mongod\` processes take to listen when started at once on this machine. A tool that starts every
+  process at once, initiates as soon as they listen and makes the planned primary step up instead of waiting out an
+  election timeout approaches it; MongoMemoryReplSet (\`electionTimeoutMillis: 5000\`) and mongodb-runner
+  (default 10 s, status polled each second) wait for the first election instead.
+- **SIGKILL primary → write:** the primary (from \`hello\`) is SIGKILLed and an insert with \`w: "majority"\` is retried
+  through the same client until it succeeds, or the deadline passes (then it counts as failed: "n/a"). mongo-topology's
+  supervisor restarts the killed member at once, but the surviving members still wait out the set's
+  \`electionTimeoutMillis\` (mongod's default 10 s, which mongo-topology keeps) before electing; MongoMemoryReplSet
+  configures 5 s, so it elects sooner but does not restart the member (the set runs one member short from then on);
+  mongodb-runner gives its secondaries priority 0, so nothing can be elected and nothing restarts the primary.
+- **Teardown** is the tool's own stop (\`stop()\` / \`close()\`) until it resolves; in the replica-set table it follows the
+  failover test (peers then stop two live members, mongo-topology three). mongodb-runner SIGKILLs its servers,
+  mongo-topology and MongoMemoryReplSet shut them down cleanly (SIGINT/SIGTERM, the servers' own shutdown).
+- **Left behind** is checked after \`stop()\` resolves: any process of the run still alive 2 s later (found by the run's
+  private directory in argv/cwd and by descent from the run's process), any file in the run's private directory
+  (TMPDIR points there too), and mongod unix sockets in /tmp for the topology's ports. mongo-topology's per-user
+  port-lock directory (\`$TMPDIR/mongo-topology-<uid>/ports\`) is shared by design and not counted when it holds no lock.
+  The benchmark kills and removes whatever is left after each run anyway.
+- **Supervisor:** one program (\`sh\` writing its pid into a FIFO, then \`exec sleep\`) SIGKILLed ${KILLS} times per round;
+  latency is SIGKILL until the new child's first write. RSS is the supervisor process's own resident memory with
+  ${PROGRAMS} \`sleep\` programs RUNNING, same INI for both.
+- **Scaling:** the 9- and 27-process shapes are sharded so that the count comes out exact: 9 = 2 shards x 3 + 1 config
+  server + 2 mongos; 27 = 7 shards x 3 + 3 config servers + 3 mongos (10 = the sharded row above). The
+  27-process shape runs fewer rounds (\`--scale27-runs\`) to keep the whole bench under 15 minutes on 2 cores.
+
+<details><summary>Raw samples (ms)</summary>
+
+\`\`\`json
+${JSON.stringify(rawSamples(sections), null, 1)}
+\`\`\`
+
+</details>
+`;
+
+function rawSamples(list) {
+  const out = {};
+  const round = (x) => (typeof x === 'number' ? Math.round(x) : x);
+  for (const s of list) {
+    if (!s.raw) continue;
+    if (s.raw.latencyMs) {
+      out[s.title] = {
+        respawnMs: Object.fromEntries(
+          Object.entries(s.raw.latencyMs).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]),
+        ),
+        rssKib: s.raw.rssKib,
+      };
+      continue;
+    }
+    out[s.title] = Object.fromEntries(
+      Object.entries(s.raw).map(([k, runs]) => [
+        k,
+        runs.map((r) =>
+          r.error
+            ? { error: r.error.split('\n')[0] }
+            : Object.fromEntries(
+                ['bootMs', 'boundMs', 'failoverMs', 'teardownMs'].filter((f) => f in r).map((f) => [f, round(r[f])]),
+              ),
+        ),
+      ]),
+    );
+  }
+  return out;
+}
+
+console.log(page);
+if (WRITE) {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, page);
+  log(`wrote ${relative(root, OUT) || OUT} in ${formatMs(totalMs)}`);
+}
