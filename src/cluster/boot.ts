@@ -300,7 +300,7 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
     const node = await bootNode(ctx, layout.nodes[0].name);
     if (auth) {
       await createFirstUser(ctx, node);
-      await rt.conns.userWasCreated();
+      rt.conns.userWasCreated();
     }
     await majorityWrite(ctx);
   } else if (layout.kind === 'replicaSet') {
@@ -312,7 +312,7 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
     // than waiting for them to be SECONDARY first.
     if (auth) {
       await createFirstUser(ctx, currentNode(rt, set.initialPrimary));
-      await rt.conns.userWasCreated();
+      rt.conns.userWasCreated();
     }
     await majorityWrite(ctx);
   } else {
@@ -341,7 +341,7 @@ export async function bootCluster(ctx: BootContext): Promise<void> {
     const ensureRouterUser = () =>
       (routerUser ??= (async () => {
         await createFirstUser(ctx, currentNode(rt, routers[0]));
-        await rt.conns.userWasCreated();
+        rt.conns.userWasCreated();
       })());
     const added = shardSets.map((s) =>
       track(

@@ -73,6 +73,7 @@ export interface CommandOptions {
 /** The connections of one cluster. */
 export class Connections {
   readonly #clients = new Map<string, MongoClient>();
+  readonly #retired: MongoClient[] = [];
   #userCreated: boolean;
   #closed = false;
 
@@ -91,12 +92,17 @@ export class Connections {
   }
 
   /** Switches routers and a standalone to the user's credentials (after the boot created it). */
-  async userWasCreated(): Promise<void> {
+  userWasCreated(): void {
     this.#userCreated = true;
-    // Unauthenticated connections lose the localhost exception now: close them.
+    // Unauthenticated connections lose the localhost exception now: new commands get fresh clients.
+    // The old ones are only retired, not closed: other boot steps may have a command in flight on
+    // them (a router's hello), and closing would interrupt it with MongoClientClosedError. They are
+    // closed with the rest in close().
     const stale = [...this.#clients.entries()].filter(([k]) => k.endsWith('|none'));
-    for (const [k] of stale) this.#clients.delete(k);
-    await Promise.allSettled(stale.map(([, c]) => c.close()));
+    for (const [k, c] of stale) {
+      this.#clients.delete(k);
+      this.#retired.push(c);
+    }
   }
 
   /** The identity commands on `node` run as by default. */
@@ -168,7 +174,7 @@ export class Connections {
   /** Closes every connection. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    const all = [...this.#clients.values()];
+    const all = [...this.#clients.values(), ...this.#retired.splice(0)];
     this.#clients.clear();
     await Promise.allSettled(all.map((c) => c.close()));
   }

@@ -3,7 +3,6 @@
 // pin `MONGOSIM_VERSION` to the archive's version. Needs only the simulator bundle directory.
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +12,6 @@ import { create as createTar } from 'tar';
 export const SIM_BUNDLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'dist');
 
 /** Whether the simulated mongos is built yet (the simulator grows in stages; mongod comes first). */
-export const SIM_HAS_MONGOS = existsSync(join(SIM_BUNDLE_DIR, 'mongos.mjs'));
 
 export interface ArchiveOptions {
   readonly version: string;
@@ -21,7 +19,7 @@ export interface ArchiveOptions {
   readonly distro?: string;
   /** @default 'x86_64' */
   readonly arch?: string;
-  /** @default SIM_HAS_MONGOS: a launcher of a missing bundle would be an archive whose mongos cannot run */
+  /** @default true */
   readonly includeMongos?: boolean;
   /** Directory with `mongod.mjs` and `mongos.mjs`. @default SIM_BUNDLE_DIR */
   readonly bundleDir?: string;
@@ -57,7 +55,7 @@ export async function buildMongoArchive(workDir: string, options: ArchiveOptions
   try {
     const bin = join(scratch, stem, 'bin');
     await mkdir(bin, { recursive: true });
-    const programs = (options.includeMongos ?? SIM_HAS_MONGOS) ? ['mongod', 'mongos'] : ['mongod'];
+    const programs = (options.includeMongos ?? true) ? ['mongod', 'mongos'] : ['mongod'];
     for (const p of programs) {
       await writeFile(join(bin, p), launcher(options.version, join(bundleDir, `${p}.mjs`)));
       await chmod(join(bin, p), 0o755);

@@ -6,10 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MongoClient, type Document } from 'mongodb';
-import { pollUntil, withTimeout } from '../../src/common/async.js';
+import { pollUntil, settleAll, withTimeout } from '../../src/common/async.js';
 import { rawCommand } from './wire.js';
 
 export const MONGOD_BIN = resolve(import.meta.dirname, '../../fixtures/bin/mongod');
+export const MONGOS_BIN = resolve(import.meta.dirname, '../../fixtures/bin/mongos');
 
 export interface LogLine {
   readonly t: { $date: string };
@@ -36,13 +37,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Runs mongod to completion (for --version, option errors, startup failures). */
+/** Runs mongod (or mongos) to completion (for --version, option errors, startup failures). */
 export function runMongod(
   args: readonly string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; binary?: 'mongod' | 'mongos' } = {},
 ): Promise<ExitInfo & { stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const p = spawn(MONGOD_BIN, args, {
+    const p = spawn(opts.binary === 'mongos' ? MONGOS_BIN : MONGOD_BIN, args, {
       env: { ...process.env, ...opts.env },
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +56,7 @@ export function runMongod(
       p.kill('SIGKILL');
       reject(
         new Error(
-          `mongod ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 20_000}ms; stdout:\n${stdout}\nstderr:\n${stderr}`,
+          `${opts.binary ?? 'mongod'} ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 20_000}ms; stdout:\n${stdout}\nstderr:\n${stderr}`,
         ),
       );
     }, opts.timeoutMs ?? 20_000);
@@ -77,6 +78,8 @@ export function parseLogLines(text: string): LogLine[] {
 export interface NodeOptions {
   /** Directory for this node (dbPath is `<dir>/db` unless `dbPath` is given). */
   readonly dir: string;
+  /** 'mongos' runs the router (no dbPath; `args` must carry --configdb). @default 'mongod' */
+  readonly binary?: 'mongod' | 'mongos';
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
   /** Explicit port (restart on the same port); default `--port 0`. */
@@ -103,20 +106,25 @@ export class SimNode {
 
   constructor(opts: NodeOptions) {
     this.opts = opts;
+    const router = opts.binary === 'mongos';
     this.dbPath = opts.dbPath ?? join(opts.dir, 'db');
-    mkdirSync(this.dbPath, { recursive: true });
+    mkdirSync(router ? opts.dir : this.dbPath, { recursive: true });
     const args = [
       '--port',
       String(opts.port ?? 0),
-      '--dbpath',
-      this.dbPath,
+      ...(router ? [] : ['--dbpath', this.dbPath]),
       '--bind_ip',
       '127.0.0.1',
       ...(opts.unixSocketPrefix ? ['--unixSocketPrefix', opts.unixSocketPrefix] : ['--nounixsocket']),
       ...(opts.replSet ? ['--replSet', opts.replSet] : []),
       ...(opts.args ?? []),
     ];
-    this.proc = spawn(MONGOD_BIN, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A router runs in its node's dir: with no dbPath in its argv, that is what carries the test's marker.
+    this.proc = spawn(router ? MONGOS_BIN : MONGOD_BIN, args, {
+      env: { ...process.env, ...opts.env },
+      cwd: router ? opts.dir : undefined,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let pending = '';
     this.proc.stdout!.on('data', (c: Buffer) => {
       const s = c.toString();
@@ -268,6 +276,10 @@ export interface MemberSpec {
 export interface SetOptions {
   readonly dir: string;
   readonly name?: string;
+  /** A config server set: every member gets --configsvr and the set is initiated with configsvr: true. */
+  readonly configsvr?: boolean;
+  /** Shard members: every member gets --shardsvr. */
+  readonly shardsvr?: boolean;
   readonly members?: number | readonly MemberSpec[];
   readonly settings?: Document;
   readonly args?: readonly string[];
@@ -344,6 +356,11 @@ export class SimSet {
     );
   }
 
+  /** "name/host1,host2,..." (what addShard and --configdb take). */
+  get connectionString(): string {
+    return `${this.name}/${this.hosts.join(',')}`;
+  }
+
   /** Restarts node i on its old port and dbPath. */
   async restart(i: number, extraArgs: readonly string[] = []): Promise<SimNode> {
     const old = this.nodes[i];
@@ -377,13 +394,14 @@ export async function startSet(opts: SetOptions): Promise<SimSet> {
       ? Array.from({ length: opts.members ?? 3 }, () => ({}))
       : [...opts.members];
   const nodes: SimNode[] = [];
+  const roleArgs = opts.configsvr ? ['--configsvr'] : opts.shardsvr ? ['--shardsvr'] : [];
   try {
     for (let i = 0; i < specs.length; i++) {
       nodes.push(
         await startNode({
           dir: join(opts.dir, `n${i}`),
           replSet: name,
-          args: [...(opts.args ?? []), ...(specs[i].args ?? [])],
+          args: [...roleArgs, ...(opts.args ?? []), ...(specs[i].args ?? [])],
           env: opts.env,
         }),
       );
@@ -399,6 +417,7 @@ export async function startSet(opts: SetOptions): Promise<SimSet> {
     await nodes[0].command({
       replSetInitiate: {
         _id: name,
+        ...(opts.configsvr ? { configsvr: true } : {}),
         members,
         settings: { electionTimeoutMillis: 1000, heartbeatIntervalMillis: 300, ...opts.settings },
       },
@@ -420,4 +439,165 @@ export async function startSet(opts: SetOptions): Promise<SimSet> {
 
 export function dirExists(p: string): boolean {
   return existsSync(p);
+}
+
+/** Starts a mongos against `configdb` and waits for it to listen (it only does once the config set is ready). */
+export function startMongos(opts: {
+  readonly dir: string;
+  readonly configdb: string;
+  readonly args?: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly port?: number;
+  readonly timeoutMs?: number;
+}): Promise<SimNode> {
+  return startNode({
+    dir: opts.dir,
+    binary: 'mongos',
+    port: opts.port,
+    args: ['--configdb', opts.configdb, ...(opts.args ?? [])],
+    env: opts.env,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
+}
+
+export interface ClusterOptions {
+  readonly dir: string;
+  /** @default 2 */
+  readonly shards?: number;
+  /** Members per shard set. @default 1 */
+  readonly shardMembers?: number;
+  /** Members of the config server set. @default 1 */
+  readonly configMembers?: number;
+  /** @default 1 */
+  readonly routers?: number;
+  /** Replica-set settings for every set (small election timeouts by default). */
+  readonly settings?: Document;
+  /** Extra arguments for every mongod / every mongos. */
+  readonly args?: readonly string[];
+  readonly mongosArgs?: readonly string[];
+  readonly env?: Record<string, string>;
+  /** Run addShard for every shard through the first router. @default true */
+  readonly addShards?: boolean;
+  /** `--keyFile` for every process (mongod and mongos). */
+  readonly keyFile?: string;
+}
+
+function withKeyFile(opts: ClusterOptions, args: readonly string[] | undefined): readonly string[] {
+  return [...(args ?? []), ...(opts.keyFile ? ['--keyFile', opts.keyFile] : [])];
+}
+
+/** A sharded cluster of simulated processes: config set `cfg`, shard sets `sh0`, `sh1`, ..., routers. */
+export class SimCluster {
+  readonly config: SimSet;
+  readonly shards: SimSet[];
+  readonly routers: SimNode[];
+  readonly opts: ClusterOptions;
+
+  constructor(opts: ClusterOptions, config: SimSet, shards: SimSet[], routers: SimNode[]) {
+    this.opts = opts;
+    this.config = config;
+    this.shards = shards;
+    this.routers = routers;
+  }
+
+  /** mongodb://router1,router2/ */
+  get uri(): string {
+    return `mongodb://${this.routers.map((r) => r.host).join(',')}/`;
+  }
+
+  client(extra = ''): MongoClient {
+    return new MongoClient(`${this.uri}?serverSelectionTimeoutMS=20000${extra}`);
+  }
+
+  /** Starts another router against the same config servers. */
+  async addRouter(args: readonly string[] = []): Promise<SimNode> {
+    const r = await startMongos({
+      dir: join(this.opts.dir, `mongos${this.routers.length}`),
+      configdb: this.config.connectionString,
+      args: [...withKeyFile(this.opts, this.opts.mongosArgs), ...args],
+      env: this.opts.env,
+    });
+    this.routers.push(r);
+    return r;
+  }
+
+  /** Kills every process (SIGKILL) and waits for the exits. */
+  async killAll(): Promise<void> {
+    await Promise.all([
+      ...this.routers.map(async (r) => {
+        r.kill('SIGKILL');
+        await r.exited;
+      }),
+      this.config.killAll(),
+      ...this.shards.map((s) => s.killAll()),
+    ]);
+  }
+}
+
+/**
+ * Starts the config set and the shard sets in parallel (each initiated, with a writable primary),
+ * then the routers, then adds every shard through the first router. Everything lives under `dir`.
+ */
+export async function startShardedCluster(opts: ClusterOptions): Promise<SimCluster> {
+  const settings = { electionTimeoutMillis: 1000, heartbeatIntervalMillis: 300, ...opts.settings };
+  const started: Array<SimSet | SimNode> = [];
+  const track = <T extends SimSet | SimNode>(x: T): T => {
+    started.push(x);
+    return x;
+  };
+  try {
+    // settleAll waits for every start, so a failure never leaves a set starting behind our back.
+    const [config, ...shards] = await settleAll(
+      [
+        startSet({
+          dir: join(opts.dir, 'cfg'),
+          name: 'cfg',
+          configsvr: true,
+          members: opts.configMembers ?? 1,
+          settings,
+          args: withKeyFile(opts, opts.args),
+          env: opts.env,
+        }).then(track),
+        ...Array.from({ length: opts.shards ?? 2 }, (_, i) =>
+          startSet({
+            dir: join(opts.dir, `sh${i}`),
+            name: `sh${i}`,
+            shardsvr: true,
+            members: opts.shardMembers ?? 1,
+            settings,
+            args: withKeyFile(opts, opts.args),
+            env: opts.env,
+          }).then(track),
+        ),
+      ],
+      'start the config and shard sets',
+    );
+    const routers = await settleAll(
+      Array.from({ length: opts.routers ?? 1 }, (_, i) =>
+        startMongos({
+          dir: join(opts.dir, `mongos${i}`),
+          configdb: config.connectionString,
+          args: withKeyFile(opts, opts.mongosArgs),
+          env: opts.env,
+        }).then(track),
+      ),
+      'start the routers',
+    );
+    const cluster = new SimCluster(opts, config, shards, routers);
+    if (opts.addShards !== false) {
+      for (const s of shards) await routers[0].command({ addShard: s.connectionString }, 'admin', 30_000);
+    }
+    return cluster;
+  } catch (e) {
+    await Promise.all(
+      started.map(async (x) => {
+        if (x instanceof SimSet) await x.killAll();
+        else {
+          x.kill('SIGKILL');
+          await x.exited;
+        }
+      }),
+    );
+    throw e;
+  }
 }

@@ -14,7 +14,7 @@ import { pollUntil } from '../../../src/common/async.js';
 import type { BinaryEvent, ResolvedBinaries } from '../../../src/binaries/index.js';
 import { startMirror, type Mirror } from '../../helpers/download-mirror.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
-import { buildMongoArchive, SIM_BUNDLE_DIR, SIM_HAS_MONGOS } from '../../helpers/mongodb-archive.js';
+import { buildMongoArchive, SIM_BUNDLE_DIR } from '../../helpers/mongodb-archive.js';
 
 const WORKERS = 4;
 
@@ -69,7 +69,7 @@ it(`${WORKERS} processes resolving the same version at once download it exactly 
   const cacheDir = join(tmp, 'cache');
   const options = JSON.stringify({
     version: '8.0',
-    requireMongos: SIM_HAS_MONGOS, // mongos once the simulator has one; the lock is the point here
+    requireMongos: true,
     platform: { os: 'linux', arch: 'x64', distro: 'ubuntu2404' },
   });
   const runs: WorkerRun[] = [];

@@ -18,7 +18,7 @@ import { pollUntil } from '../../../src/common/async.js';
 import { BinaryResolutionError } from '../../../src/errors.js';
 import { startMirror, type Mirror } from '../../helpers/download-mirror.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
-import { buildMongoArchive, SIM_BUNDLE_DIR, SIM_HAS_MONGOS, type BuiltArchive } from '../../helpers/mongodb-archive.js';
+import { buildMongoArchive, SIM_BUNDLE_DIR, type BuiltArchive } from '../../helpers/mongodb-archive.js';
 
 const KEY = '8.0.4-community-ubuntu2404-x86_64';
 const ARCHIVE = '/linux/mongodb-linux-x86_64-ubuntu2404-8.0.4.tgz';
@@ -29,13 +29,10 @@ let a803: BuiltArchive;
 let a804NoMongos: BuiltArchive;
 
 beforeAll(async () => {
-  if (!existsSync(join(SIM_BUNDLE_DIR, 'mongod.mjs'))) {
-    throw new Error(`Simulator bundle missing in ${SIM_BUNDLE_DIR}: run npm run build:fixtures`);
-  }
-  if (!SIM_HAS_MONGOS) {
-    console.warn(
-      `Simulated mongos not built yet (${join(SIM_BUNDLE_DIR, 'mongos.mjs')}): the test that runs mongos is skipped`,
-    );
+  for (const program of ['mongod', 'mongos']) {
+    if (!existsSync(join(SIM_BUNDLE_DIR, `${program}.mjs`))) {
+      throw new Error(`Simulator bundle ${program}.mjs missing in ${SIM_BUNDLE_DIR}: run npm run build:fixtures`);
+    }
   }
   fixtures = await mkdtemp(join(tmpdir(), 'mt-bin-fixtures-'));
   a804 = await buildMongoArchive(fixtures, { version: '8.0.4' });
@@ -198,7 +195,7 @@ describe('download and cache', () => {
     expect(mirror.count('.tgz')).toBe(1);
   });
 
-  it.runIf(SIM_HAS_MONGOS)('extracts and checks mongos for sharded topologies', async () => {
+  it('extracts and checks mongos for sharded topologies', async () => {
     const first = await resolveBinaries(opts({ requireMongos: true }));
     expect(first.mongos).toMatchObject({ path: join(cacheDir, 'mongodb', KEY, 'bin', 'mongos'), version: '8.0.4' });
     const second = await resolveBinaries(opts({ requireMongos: true }));

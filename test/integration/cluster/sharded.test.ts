@@ -1,20 +1,14 @@
 // Sharded clusters (2 shards x 3 members, 3 config servers, 2 routers), without and with access
 // control: the boot order (every set at once, routers once the config set has a primary, addShard for
 // every shard), the router URI, selectors, expectAutoRestart on a config server and on a router with
-// every acknowledged write kept, and stop with nothing left behind. Skipped, with the reason printed,
-// while the simulator has no mongos.
+// every acknowledged write kept, and stop with nothing left behind.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, type ClusterEvent, type StartedCluster } from '../../../src/index.js';
 import { SIM_BIN_DIR, clusterTestDir } from '../../helpers/cluster.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import type { TestDir } from '../../helpers/supervisor.js';
-
-const noMongos = !existsSync(join(SIM_BIN_DIR, 'mongos'));
-if (noMongos) console.log(`sharded cluster tests skipped: no simulated mongos in ${SIM_BIN_DIR} yet`);
 
 /** The acceptance shape; config servers elect within 2 s so the config-primary kill stays short. */
 const shape = () =>
@@ -26,7 +20,7 @@ const shape = () =>
     .binDir(SIM_BIN_DIR);
 
 for (const withAuth of [false, true]) {
-  describe.skipIf(noMongos)(`sharded cluster${withAuth ? ' with auth' : ''}`, { timeout: 180_000 }, () => {
+  describe(`sharded cluster${withAuth ? ' with auth' : ''}`, { timeout: 180_000 }, () => {
     let dir: TestDir;
     let c: StartedCluster;
     const events: ClusterEvent[] = [];

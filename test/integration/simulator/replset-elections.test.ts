@@ -91,6 +91,11 @@ describe('failover', () => {
     set.nodes[other].kill('SIGKILL');
     const again = await set.waitForPrimary(15_000, [other]);
     expect(again).toBe(p);
+    // The arbiter learns of the new primary from its next heartbeat, as on a real set.
+    await pollUntil(async () => (await set!.nodes[2].command({ hello: 1 })).primary === set!.hosts[p], {
+      what: 'the arbiter to learn the new primary from heartbeats',
+      timeoutMs: 10_000,
+    });
     const arbiterHello = await set.nodes[2].command({ hello: 1 });
     expect(arbiterHello).toMatchObject({ arbiterOnly: true, primary: set.hosts[p] });
   });
