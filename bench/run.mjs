@@ -8,23 +8,24 @@
 //      mongodb-runner);
 //   3. supervisor: SIGKILL-to-respawn latency and RSS with 50 programs (ours, supervisord 4.2.5);
 //   4. scaling: mongo-topology's boot for 1, 3, 9 and 27 processes.
-// Each trial runs in its own process (bench/trial.mjs) in a private directory; everything it starts
-// is found and killed afterwards whatever happened. The whole run stops starting new rounds once
-// its time budget is spent.
+// Sections run interleaved (round r of every section before round r + 1 of any), and within a round
+// the tools in an order that rotates each round. Each trial runs in its own process (bench/trial.mjs)
+// in a private directory; everything it starts is found and killed afterwards whatever happened. No
+// new round starts once the time budget is spent (the page says what was cut).
 //
 // Usage: node bench/run.mjs [options]   (npm run bench -- [options] builds first)
 //   --runs N             rounds of the replica-set comparison          (BENCH_RUNS, default 5)
-//   --sharded-runs N     rounds of the sharded comparison              (BENCH_SHARDED_RUNS, default 5)
+//   --sharded-runs N     rounds of the sharded comparison              (BENCH_SHARDED_RUNS, default 3)
 //   --scale-runs N       rounds of the scaling series                  (BENCH_SCALE_RUNS, default 5)
 //   --scale27-runs N     of which the 27-process shape runs           (BENCH_SCALE27_RUNS, default 3)
 //   --supervisor-runs N  rounds of the supervisor comparison           (BENCH_SUPERVISOR_RUNS, default 5)
-//   --kills N            SIGKILLs per supervisor round                 (BENCH_KILLS, default 10)
+//   --kills N            SIGKILLs per supervisor round                 (BENCH_KILLS, default 6)
 //   --programs N         programs for the supervisor RSS figure        (BENCH_PROGRAMS, default 50)
 //   --delay MS           MONGOSIM_START_DELAY_MS                       (BENCH_DELAY_MS, default 500)
 //   --failover-deadline MS  give up on a write after a SIGKILL of the primary (default: twice the
 //                        set's electionTimeoutMillis, at least 15 s)
 //   --only a,b           sections: rs, sharded, supervisor, scaling    (BENCH_ONLY, default all)
-//   --budget-min M       start no new round after M minutes            (BENCH_BUDGET_MIN, default 13)
+//   --budget-min M       start no new round after M minutes            (BENCH_BUDGET_MIN, default 12)
 //   --out FILE           where the page goes                           (default docs/performance.md)
 //   --no-write           print only
 
@@ -59,16 +60,16 @@ const int = (name, envName, dflt) => {
   return v;
 };
 const RUNS = int('runs', 'BENCH_RUNS', 5);
-const SHARDED_RUNS = int('sharded-runs', 'BENCH_SHARDED_RUNS', 5);
+const SHARDED_RUNS = int('sharded-runs', 'BENCH_SHARDED_RUNS', 3);
 const SCALE_RUNS = int('scale-runs', 'BENCH_SCALE_RUNS', 5);
 const SCALE27_RUNS = int('scale27-runs', 'BENCH_SCALE27_RUNS', 3);
 const SUP_RUNS = int('supervisor-runs', 'BENCH_SUPERVISOR_RUNS', 5);
-const KILLS = int('kills', 'BENCH_KILLS', 10);
+const KILLS = int('kills', 'BENCH_KILLS', 6);
 const PROGRAMS = int('programs', 'BENCH_PROGRAMS', 50);
 const DELAY = int('delay', 'BENCH_DELAY_MS', 500);
 const FAILOVER_DEADLINE = flag('failover-deadline', 'BENCH_FAILOVER_DEADLINE_MS', undefined);
 const ONLY = String(flag('only', 'BENCH_ONLY', 'rs,sharded,supervisor,scaling')).split(',');
-const BUDGET_MS = Number(flag('budget-min', 'BENCH_BUDGET_MIN', 13)) * 60_000;
+const BUDGET_MS = Number(flag('budget-min', 'BENCH_BUDGET_MIN', 12)) * 60_000;
 const OUT = resolve(root, flag('out', 'BENCH_OUT', 'docs/performance.md'));
 const WRITE = !argv.includes('--no-write');
 
@@ -76,19 +77,6 @@ const started = Date.now();
 const log = (...a) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`, ...a);
 const overBudget = () => Date.now() - started > BUDGET_MS;
 const skipped = [];
-
-/** Runs `rounds` rounds of `body(round)` unless the time budget is spent; notes what was cut. */
-async function rounds(section, count, body) {
-  for (let r = 0; r < count; r++) {
-    if (overBudget()) {
-      skipped.push(
-        `${section}: ${count - r} of ${count} rounds skipped (time budget of ${BUDGET_MS / 60_000} min spent)`,
-      );
-      return;
-    }
-    await body(r);
-  }
-}
 
 async function trial(spec) {
   const r = await runTrial({
@@ -137,136 +125,149 @@ const samples = (results, key) => results.map((r) => (r.error ? null : (r[key] ?
 // ---------------------------------------------------------------------------------------------------
 // 1. Replica set of 3: boot, failover, teardown.
 
-async function replicaSetSection() {
+function replicaSetSection() {
   const tools = ['ours', 'mms', 'runner'];
   const by = Object.fromEntries(tools.map((t) => [t, []]));
-  await rounds('replica set', RUNS, async (r) => {
+  const round = async (r) => {
     for (const tool of rotation(tools, r))
       by[tool].push(await trial({ tool, shape: 'rs', failover: true, bound: tool === 'ours' }));
-  });
-  const bound = summarize(samples(by.ours, 'boundMs'));
-  const oursBoot = median(samples(by.ours, 'bootMs'));
-  const oursFail = median(samples(by.ours, 'failoverMs'));
-  const rows = tools.map((tool) => {
-    const res = by[tool];
-    const boot = summarize(samples(res, 'bootMs'));
-    const fail = summarize(res.filter((x) => !x.error).map((x) => x.failoverMs ?? null));
-    const teardown = summarize(samples(res, 'teardownMs'));
-    const back = res.filter((x) => x.killedMemberBack).length;
-    const elected = res.filter((x) => x.failoverMs !== null && x.failoverMs !== undefined).length;
-    const eto = median(samples(res, 'electionTimeoutMs'));
-    const deadline = median(samples(res, 'failoverDeadlineMs'));
-    const how =
-      res.length === 0
-        ? '–'
-        : `${elected === 0 ? `no writable primary within ${formatMs(deadline)}` : `new primary elected (${elected}/${res.length})`}; killed member restarted ${back}/${res.length}`;
-    return [
-      TOOLS[tool].label,
-      formatSummary(boot),
-      formatRatio(boot.median, bound.median),
-      tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
-      formatSummary(fail),
-      tool === 'ours' ? (fail.n ? '1.00x' : '–') : formatRatio(fail.median, oursFail),
-      Number.isFinite(eto) ? formatMs(eto) : '–',
-      how,
-      formatSummary(teardown),
-      leftovers(res),
-    ];
-  });
-  rows.push([
-    'critical-path bound',
-    formatSummary(bound),
-    '1.00x',
-    '',
-    '',
-    '',
-    '',
-    'from the servers’ logs of each mongo-topology run: listen + initiate + step-up election + secondaries in sync',
-    '',
-    '',
-  ]);
-  const table = markdownTable(
-    [
-      'tool',
-      'boot to w:majority write',
-      '× bound',
-      '× mongo-topology',
-      'SIGKILL primary → write',
-      '× mongo-topology',
-      'set’s electionTimeoutMillis',
-      'recovery',
-      'teardown (after the failover test)',
-      'left behind after stop()',
-    ],
-    rows,
-  );
-  return { title: `Replica set of 3 members (${by.ours.length} interleaved runs each)`, table, raw: by };
+  };
+  return { name: 'replica set', rounds: RUNS, round, render };
+  function render() {
+    const bound = summarize(samples(by.ours, 'boundMs'));
+    const oursBoot = median(samples(by.ours, 'bootMs'));
+    const oursFail = median(samples(by.ours, 'failoverMs'));
+    const rows = tools.map((tool) => {
+      const res = by[tool];
+      const boot = summarize(samples(res, 'bootMs'));
+      const fail = summarize(res.filter((x) => !x.error).map((x) => x.failoverMs ?? null));
+      const teardown = summarize(samples(res, 'teardownMs'));
+      const back = res.filter((x) => x.killedMemberBack).length;
+      const elected = res.filter((x) => x.failoverMs !== null && x.failoverMs !== undefined).length;
+      const eto = median(samples(res, 'electionTimeoutMs'));
+      const deadline = median(samples(res, 'failoverDeadlineMs'));
+      const how =
+        res.length === 0
+          ? '–'
+          : `${elected === 0 ? `no writable primary within ${formatMs(deadline)}` : `new primary elected (${elected}/${res.length})`}; killed member restarted ${back}/${res.length}`;
+      return [
+        TOOLS[tool].label,
+        formatSummary(boot),
+        formatRatio(boot.median, bound.median),
+        tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
+        formatSummary(fail),
+        tool === 'ours' ? (fail.n ? '1.00x' : '–') : formatRatio(fail.median, oursFail),
+        Number.isFinite(eto) ? formatMs(eto) : '–',
+        how,
+        formatSummary(teardown),
+        leftovers(res),
+      ];
+    });
+    rows.push([
+      'critical-path bound',
+      formatSummary(bound),
+      '1.00x',
+      '',
+      '',
+      '',
+      '',
+      'from the servers’ logs of each mongo-topology run: listen + initiate + step-up election + secondaries in sync',
+      '',
+      '',
+    ]);
+    const table = markdownTable(
+      [
+        'tool',
+        'boot to w:majority write',
+        '× bound',
+        '× mongo-topology',
+        'SIGKILL primary → write',
+        '× mongo-topology',
+        'set’s electionTimeoutMillis',
+        'recovery',
+        'teardown (after the failover test)',
+        'left behind after stop()',
+      ],
+      rows,
+    );
+    return { title: `Replica set of 3 members (${by.ours.length} interleaved runs each)`, table, raw: by };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // 2. Sharded: 2 shards x 3, 3 config servers, 1 mongos.
 
-async function shardedSection() {
-  if (!hasMongos()) return { title: 'Sharded cluster', table: '_Skipped: no simulated mongos in fixtures/bin._' };
+function shardedSection() {
+  if (!hasMongos())
+    return {
+      name: 'sharded',
+      rounds: 0,
+      render: () => ({ title: 'Sharded cluster', table: '_Skipped: no simulated mongos in fixtures/bin._' }),
+    };
   const tools = ['ours', 'runner'];
   const by = Object.fromEntries(tools.map((t) => [t, []]));
-  await rounds('sharded', SHARDED_RUNS, async (r) => {
+  const round = async (r) => {
     for (const tool of rotation(tools, r))
       by[tool].push(await trial({ tool, shape: 'sharded', bound: tool === 'ours' }));
-  });
-  const bound = summarize(samples(by.ours, 'boundMs'));
-  const oursBoot = median(samples(by.ours, 'bootMs'));
-  const oursTeardown = median(samples(by.ours, 'teardownMs'));
-  const rows = tools.map((tool) => {
-    const boot = summarize(samples(by[tool], 'bootMs'));
-    const teardown = summarize(samples(by[tool], 'teardownMs'));
-    return [
-      TOOLS[tool].label,
-      formatSummary(boot),
-      formatRatio(boot.median, bound.median),
-      tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
-      formatSummary(teardown),
-      tool === 'ours' ? '1.00x' : formatRatio(teardown.median, oursTeardown),
-      leftovers(by[tool]),
-    ];
-  });
-  rows.push([
-    'critical-path bound',
-    formatSummary(bound),
-    '1.00x',
-    '',
-    '',
-    '',
-    'listen + config set up + router + addShard, or a shard set’s path to ready, whichever is longer',
-  ]);
-  const table = markdownTable(
-    [
-      'tool',
-      'boot to w:majority write via mongos',
-      '× bound',
-      '× mongo-topology',
-      'teardown',
-      '× mongo-topology',
-      'left behind after stop()',
-    ],
-    rows,
-  );
-  return {
-    title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved runs each)`,
-    table,
-    raw: by,
   };
+  return { name: 'sharded', rounds: SHARDED_RUNS, round, render };
+  function render() {
+    const bound = summarize(samples(by.ours, 'boundMs'));
+    const oursBoot = median(samples(by.ours, 'bootMs'));
+    const oursTeardown = median(samples(by.ours, 'teardownMs'));
+    const rows = tools.map((tool) => {
+      const boot = summarize(samples(by[tool], 'bootMs'));
+      const teardown = summarize(samples(by[tool], 'teardownMs'));
+      return [
+        TOOLS[tool].label,
+        formatSummary(boot),
+        formatRatio(boot.median, bound.median),
+        tool === 'ours' ? '1.00x' : formatRatio(boot.median, oursBoot),
+        formatSummary(teardown),
+        tool === 'ours' ? '1.00x' : formatRatio(teardown.median, oursTeardown),
+        leftovers(by[tool]),
+      ];
+    });
+    rows.push([
+      'critical-path bound',
+      formatSummary(bound),
+      '1.00x',
+      '',
+      '',
+      '',
+      'listen + config set up + router + addShard, or a shard set’s path to ready, whichever is longer',
+    ]);
+    const table = markdownTable(
+      [
+        'tool',
+        'boot to w:majority write via mongos',
+        '× bound',
+        '× mongo-topology',
+        'teardown',
+        '× mongo-topology',
+        'left behind after stop()',
+      ],
+      rows,
+    );
+    return {
+      title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved runs each)`,
+      table,
+      raw: by,
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // 3. Supervisor: ours vs supervisord.
 
-async function supervisorSection() {
+function supervisorSection() {
   const kinds = hasSupervisord() ? ['ours', 'supervisord'] : ['ours'];
   const lat = Object.fromEntries(kinds.map((k) => [k, []]));
   const rss = Object.fromEntries(kinds.map((k) => [k, []]));
   const errors = [];
-  await rounds('supervisor', SUP_RUNS, async (r) => {
+  let done = 0;
+  const round = async (r) => {
+    done++;
     for (const kind of rotation(kinds, r)) {
       try {
         lat[kind].push(...(await respawnLatency(kind, KILLS)));
@@ -277,73 +278,79 @@ async function supervisorSection() {
         log(`supervisor ${kind}: FAILED ${e?.message ?? e}`);
       }
     }
-  });
-  const l = Object.fromEntries(kinds.map((k) => [k, summarize(lat[k])]));
-  const m = Object.fromEntries(kinds.map((k) => [k, summarize(rss[k])]));
-  const label = { ours: 'mongo-topology supervisor (daemon)', supervisord: 'supervisord (/usr/bin, Python)' };
-  const rows = kinds.map((k) => [
-    label[k],
-    `${formatMs(l[k].median)} (p10 ${formatMs(l[k].p10)} – p90 ${formatMs(l[k].p90)}, n=${l[k].n})`,
-    k === 'ours' ? '1.00x' : formatRatio(l[k].median, l.ours.median),
-    `${formatKib(m[k].median)} (${formatKib(m[k].min)}–${formatKib(m[k].max)})`,
-    k === 'ours' ? '1.00x' : formatRatio(m[k].median, m.ours.median),
-  ]);
-  const table =
-    markdownTable(
-      ['supervisor', 'SIGKILL → child running again', '× ours', `supervisor RSS with ${PROGRAMS} programs`, '× ours'],
-      rows,
-    ) +
-    (kinds.length === 1 ? '\n\n_supervisord is not installed: no comparison._' : '') +
-    (errors.length ? `\n\nFailures: ${errors.join('; ')}` : '');
-  return {
-    title: `Supervisor (${SUP_RUNS} interleaved rounds of ${KILLS} SIGKILLs and one ${PROGRAMS}-program start each)`,
-    table,
-    raw: { latencyMs: lat, rssKib: rss },
   };
+  return { name: 'supervisor', rounds: SUP_RUNS, round, render };
+  function render() {
+    const l = Object.fromEntries(kinds.map((k) => [k, summarize(lat[k])]));
+    const m = Object.fromEntries(kinds.map((k) => [k, summarize(rss[k])]));
+    const label = { ours: 'mongo-topology supervisor (daemon)', supervisord: 'supervisord (/usr/bin, Python)' };
+    const rows = kinds.map((k) => [
+      label[k],
+      `${formatMs(l[k].median)} (p10 ${formatMs(l[k].p10)} – p90 ${formatMs(l[k].p90)}, n=${l[k].n})`,
+      k === 'ours' ? '1.00x' : formatRatio(l[k].median, l.ours.median),
+      `${formatKib(m[k].median)} (${formatKib(m[k].min)}–${formatKib(m[k].max)})`,
+      k === 'ours' ? '1.00x' : formatRatio(m[k].median, m.ours.median),
+    ]);
+    const table =
+      markdownTable(
+        ['supervisor', 'SIGKILL → child running again', '× ours', `supervisor RSS with ${PROGRAMS} programs`, '× ours'],
+        rows,
+      ) +
+      (kinds.length === 1 ? '\n\n_supervisord is not installed: no comparison._' : '') +
+      (errors.length ? `\n\nFailures: ${errors.join('; ')}` : '');
+    return {
+      title: `Supervisor (${done} interleaved rounds of ${KILLS} SIGKILLs and one ${PROGRAMS}-program start each)`,
+      table,
+      raw: { latencyMs: lat, rssKib: rss },
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // 4. Scaling: mongo-topology alone.
 
-async function scalingSection() {
+function scalingSection() {
   const shapes = ['standalone', 'rs', ...(hasMongos() ? ['scale9', 'scale27'] : [])];
   const runsOf = (s) => (s === 'scale27' ? Math.min(SCALE27_RUNS, SCALE_RUNS) : SCALE_RUNS);
   const by = Object.fromEntries(shapes.map((s) => [s, []]));
-  await rounds('scaling', SCALE_RUNS, async (r) => {
+  const round = async (r) => {
     for (const shape of rotation(shapes, r))
       if (r < runsOf(shape)) by[shape].push(await trial({ tool: 'ours', shape, bound: true }));
-  });
-  const rows = shapes.map((s) => {
-    const boot = summarize(samples(by[s], 'bootMs'));
-    const bound = summarize(samples(by[s], 'boundMs'));
-    const teardown = summarize(samples(by[s], 'teardownMs'));
-    return [
-      SHAPES[s].label,
-      formatSummary(boot),
-      formatSummary(bound),
-      formatRatio(boot.median, bound.median),
-      formatMs(boot.median - bound.median),
-      formatSummary(teardown),
-      leftovers(by[s]),
-      String(by[s].length),
-    ];
-  });
-  const table =
-    markdownTable(
-      [
-        'processes: shape',
-        'boot to w:majority write',
-        'critical-path bound',
-        '× bound',
-        'tool overhead (median − bound)',
-        'teardown',
-        'left behind after stop()',
-        'runs',
-      ],
-      rows,
-    ) +
-    (hasMongos() ? '' : '\n\n_9 and 27 processes need the simulated mongos, which is not in fixtures/bin: skipped._');
-  return { title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
+  };
+  return { name: 'scaling', rounds: SCALE_RUNS, round, render };
+  function render() {
+    const rows = shapes.map((s) => {
+      const boot = summarize(samples(by[s], 'bootMs'));
+      const bound = summarize(samples(by[s], 'boundMs'));
+      const teardown = summarize(samples(by[s], 'teardownMs'));
+      return [
+        SHAPES[s].label,
+        formatSummary(boot),
+        formatSummary(bound),
+        formatRatio(boot.median, bound.median),
+        formatMs(boot.median - bound.median),
+        formatSummary(teardown),
+        leftovers(by[s]),
+        String(by[s].length),
+      ];
+    });
+    const table =
+      markdownTable(
+        [
+          'processes: shape',
+          'boot to w:majority write',
+          'critical-path bound',
+          '× bound',
+          'tool overhead (median − bound)',
+          'teardown',
+          'left behind after stop()',
+          'runs',
+        ],
+        rows,
+      ) +
+      (hasMongos() ? '' : '\n\n_9 and 27 processes need the simulated mongos, which is not in fixtures/bin: skipped._');
+    return { title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,14 +359,29 @@ const m = machine();
 log(
   `machine: ${m.cpu} x${m.cores}, ${m.ramGiB.toFixed(1)} GiB, Node ${m.node}, ${m.os}; load ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}`,
 );
-const sections = [];
+// Every section runs its round r before any runs round r + 1, so all of them share the machine's load
+// over the whole run, and a spent time budget cuts the last rounds of every section, not a section.
 const plan = [
   ['rs', replicaSetSection],
+  ['sharded', shardedSection],
   ['supervisor', supervisorSection],
   ['scaling', scalingSection],
-  ['sharded', shardedSection],
-];
-for (const [id, fn] of plan) if (ONLY.includes(id)) sections.push(await fn());
+]
+  .filter(([id]) => ONLY.includes(id))
+  .map(([, make]) => make());
+const maxRounds = Math.max(0, ...plan.map((p) => p.rounds));
+for (let r = 0; r < maxRounds; r++) {
+  for (const section of plan) {
+    if (r >= section.rounds) continue;
+    if (overBudget()) {
+      skipped.push(`${section.name}: round ${r + 1} of ${section.rounds}`);
+      continue;
+    }
+    log(`${section.name}: round ${r + 1} of ${section.rounds}`);
+    await section.round(r);
+  }
+}
+const sections = plan.map((p) => p.render());
 const totalMs = Date.now() - started;
 const loadAfter = machine().loadavg;
 
@@ -376,7 +398,7 @@ Measured by \`bench/run.mjs\`; regenerate with \`${[...envSet, command].join(' '
 - **Load average** (1/5/15 min) at start ${m.loadavg.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadAfter.map((x) => x.toFixed(2)).join(' / ')}
 - **Servers:** the simulated \`mongod\`/\`mongos\` of \`fixtures/bin\` (MongoDB 8.0.4 behaviour) with \`MONGOSIM_START_DELAY_MS=${DELAY}\`, so every server takes ${DELAY} ms plus a Node start before it listens, like a real one
 - **Figures:** median (min–max) over the runs; "× bound" and "× mongo-topology" are ratios of medians in the same run
-${skipped.length ? `- **Cut short:** ${skipped.join('; ')}\n` : ''}
+${skipped.length ? `- **Cut short** (time budget of ${BUDGET_MS / 60_000} min spent; not run): ${skipped.join('; ')}\n` : ''}
 ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
 ## What the figures mean
 
@@ -389,12 +411,16 @@ ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
   \`MongoMemoryReplSet.create({ replSet: { count: 3 } })\` (the simulator as system binary), mongodb-runner's
   \`MongoCluster.start({ topology: 'replset', secondaries: 2 })\` / \`({ topology: 'sharded', shards: 2, secondaries: 2 })\`
   with \`binDir\`, and \`cluster().shards(2).replicaSet(3).configServers(3).mongos(1)\`.
-- **Critical-path bound:** the waits no tool can avoid, from the servers' own logs of each mongo-topology run
-  (log ids 23016 listening, 21392 config installed, 21331 writable, 21358 member state) plus the time the same
-  number of bare \`mongod\` processes take to listen when started at once on this machine. A tool that starts every
-  process at once, initiates as soon as they listen and makes the planned primary step up instead of waiting out an
-  election timeout approaches it; MongoMemoryReplSet (\`electionTimeoutMillis: 5000\`) and mongodb-runner
-  (default 10 s, status polled each second) wait for the first election instead.
+- **Critical-path bound:** the waits no tool can avoid, from the servers' own logs of each mongo-topology run: each
+  set's slowest member from its spawn to "Waiting for connections" (log id 23016), then until a majority installed
+  the config (21392), the step-up election until writable (21331) and until every member is SECONDARY (21358); for
+  the sharded cluster also the router's spawn to 23016 and the \`addShard\` round trips, along the longest path.
+  Because it is taken from the same run, machine load is in the bound too, and boot − bound is the tool's own work
+  (binary version check, plan, files, supervisor, health checks, the final write). A tool that starts every process
+  at once, initiates as soon as they listen and has the planned primary step up instead of waiting out an election
+  timeout approaches it; MongoMemoryReplSet (\`electionTimeoutMillis: 5000\`) and mongodb-runner (mongod's default
+  10 s, status polled each second) wait for the first election instead. Each run is a fresh Node process, so every
+  tool pays its cold start (e.g. asking the binary for \`--version\`) as a test run would.
 - **SIGKILL primary → write:** the primary (from \`hello\`) is SIGKILLed and an insert with \`w: "majority"\` is retried
   through the same client until it succeeds, or the deadline passes (then it counts as failed: "n/a"). mongo-topology's
   supervisor restarts the killed member at once, but the surviving members still wait out the set's

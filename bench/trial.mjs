@@ -10,9 +10,9 @@
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
-import { bareListen, criticalPath, mongodCount } from './lib/critical-path.mjs';
+import { criticalPath } from './lib/critical-path.mjs';
 import { byMarker, descendants, leftoverSockets, stillAlive } from './lib/procs.mjs';
-import { BIN, TOOLS } from './lib/tools.mjs';
+import { TOOLS } from './lib/tools.mjs';
 
 const trial = JSON.parse(process.env.BENCH_TRIAL ?? 'null');
 if (!trial || !process.send) {
@@ -80,9 +80,10 @@ try {
   result.processes = handle.ports().length;
 
   if (bound && handle.cluster) {
-    // Read the servers' logs while they exist; the bare-listen part is measured after teardown.
-    result.layoutMongods = mongodCount(handle.cluster.layout);
-    result.pathParts = criticalPath(handle.cluster.layout, handle.events, 0);
+    // Read the servers' logs while they exist.
+    const path = criticalPath(handle.cluster.layout, handle.events);
+    result.boundMs = path.boundMs;
+    result.path = path;
   }
 
   if (failover) {
@@ -131,10 +132,6 @@ try {
     files: readdirSync(dir, { recursive: true }).slice(0, 20),
     sockets: leftoverSockets(ports),
   };
-  if (bound && result.pathParts) {
-    result.listenMs = await bareListen(BIN, result.layoutMongods, env);
-    result.boundMs = result.pathParts.boundMs + result.listenMs;
-  }
 } catch (e) {
   result.error = String(e?.stack ?? e);
 } finally {

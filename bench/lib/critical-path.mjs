@@ -1,7 +1,8 @@
 // The critical-path bound of a boot: the sum of the waits no tool can avoid, taken from the servers'
-// own logs (of a cluster mongo-topology started, read while it still runs) and from bare processes:
-//   listen    slowest of N bare processes started at once (same delay, same machine) until
-//             "Waiting for connections" (23016): every member must listen before its set is initiated;
+// own logs (of a cluster mongo-topology started, read while it still runs):
+//   listen    a set's slowest member from spawn until "Waiting for connections" (23016): every member
+//             must listen before its set is initiated (or, given, the slowest of N bare processes
+//             started at once on the same machine, see bareListen);
 //   config    replSetInitiate until a majority of voters installed the config (21392);
 //   election  "Starting an election due to step up request" until writable (21331), on the primary;
 //   sync      writable until the last member is SECONDARY/ARBITER (21358), for the set to be ready;
@@ -116,26 +117,30 @@ export function setPhases(layout, set) {
 }
 
 /**
- * The bound of one boot of mongo-topology, from its layout, its events (`{ type, time, ... }`) and a
- * bare listen time for as many mongods as the layout has. Call while the cluster runs (logs exist).
- * Returns `{ boundMs, listenMs, routerMs, addShardMs, phases }`; NaN parts when a log line is missing.
+ * The bound of one boot of mongo-topology, from its layout and its events (`{ type, time, ... }`).
+ * Call while the cluster runs (the logs exist). `listenMs`, when given, is the listen time of every
+ * member (e.g. from {@link bareListen}); otherwise each set's is taken from this very run: the slowest
+ * member's spawn (the `nodeStarting` event) to its own 23016 line, so machine load at that moment is
+ * in the bound too and the difference is the tool's own work.
+ * Returns `{ boundMs, listenMs, routerMs, addShardMs, phases }` (listenMs: the slowest set's listen).
  */
 export function criticalPath(layout, events, listenMs) {
   const at = (pred) => events.find(pred)?.time;
-  const phases = Object.fromEntries(layout.replicaSets.map((s) => [s.name, setPhases(layout, s)]));
-  const setPath = (s) => listenMs + phases[s].configMs + phases[s].electionMs;
+  const listened = (n) => logOf(n.logFile).find((e) => e.id === 23016)?.t;
+  const spawned = (n) => at((e) => e.type === 'nodeStarting' && e.node === n.name);
+  const listenOfNodes = (names) =>
+    listenMs ??
+    Math.max(...names.map((name) => layout.nodes.find((n) => n.name === name)).map((n) => listened(n) - spawned(n)));
+  const phases = Object.fromEntries(
+    layout.replicaSets.map((s) => [s.name, { listenMs: listenOfNodes(s.members), ...setPhases(layout, s) }]),
+  );
+  const setPath = (s) => phases[s].listenMs + phases[s].configMs + phases[s].electionMs;
   let routerMs = 0;
   let addShardMs = 0;
   let boundMs;
   if (layout.kind === 'sharded') {
     const routers = layout.nodes.filter((n) => n.role === 'mongos');
-    routerMs = Math.max(
-      ...routers.map((n) => {
-        const started = at((e) => e.type === 'nodeStarting' && e.node === n.name);
-        const listening = logOf(n.logFile).find((e) => e.id === 23016)?.t;
-        return listening - started;
-      }),
-    );
+    routerMs = Math.max(...routers.map((n) => listened(n) - spawned(n)));
     const routersUp = Math.max(...routers.map((n) => at((e) => e.type === 'nodeReady' && e.node === n.name)));
     const configSet = layout.replicaSets.find((s) => s.role === 'configsvr').name;
     const shards = layout.replicaSets.filter((s) => s.role === 'shardsvr');
@@ -150,12 +155,11 @@ export function criticalPath(layout, events, listenMs) {
     const s = layout.replicaSets[0].name;
     boundMs = setPath(s) + phases[s].syncMs;
   } else {
-    boundMs = listenMs;
+    boundMs = listenOfNodes(layout.nodes.map((n) => n.name));
   }
-  return { boundMs, listenMs, routerMs, addShardMs, phases };
-}
-
-/** How many mongod processes a layout runs (what a bare-listen measurement must start at once). */
-export function mongodCount(layout) {
-  return layout.nodes.filter((n) => n.binary === 'mongod').length;
+  const slowestListen = Math.max(
+    ...Object.values(phases).map((p) => p.listenMs),
+    layout.replicaSets.length ? 0 : boundMs,
+  );
+  return { boundMs, listenMs: slowestListen, routerMs, addShardMs, phases };
 }
