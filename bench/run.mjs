@@ -115,10 +115,14 @@ function leftovers(results) {
   else if (lingering) parts.push(`none (processes gone within 2 s of stop() in ${lingering}/${ok.length} runs)`);
   if (files) parts.push(`files in ${files}/${ok.length} runs`);
   if (sockets) parts.push(`unix sockets in ${sockets}/${ok.length} runs`);
-  if (parts.length === 0) parts.push('none');
-  if (killedSockets) parts.push(`(the killed member's unix socket stays in ${killedSockets}/${ok.length})`);
-  return parts.join('; ');
+  const text = parts.length === 0 ? 'none' : parts.join('; ');
+  return killedSockets
+    ? `${text} (the SIGKILLed member's unix socket stays, ${killedSockets}/${ok.length} runs)`
+    : text;
 }
+
+/** mongo-topology's runs of the replica-set and sharded sections, for the scaling table. */
+const oursRuns = { rs: [], sharded: [] };
 
 const samples = (results, key) => results.map((r) => (r.error ? null : (r[key] ?? null)));
 
@@ -128,6 +132,7 @@ const samples = (results, key) => results.map((r) => (r.error ? null : (r[key] ?
 function replicaSetSection() {
   const tools = ['ours', 'mms', 'runner'];
   const by = Object.fromEntries(tools.map((t) => [t, []]));
+  by.ours = oursRuns.rs;
   const round = async (r) => {
     for (const tool of rotation(tools, r))
       by[tool].push(await trial({ tool, shape: 'rs', failover: true, bound: tool === 'ours' }));
@@ -190,7 +195,11 @@ function replicaSetSection() {
       ],
       rows,
     );
-    return { title: `Replica set of 3 members (${by.ours.length} interleaved runs each)`, table, raw: by };
+    return {
+      title: `Replica set of 3 members (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
+      table,
+      raw: by,
+    };
   }
 }
 
@@ -206,6 +215,7 @@ function shardedSection() {
     };
   const tools = ['ours', 'runner'];
   const by = Object.fromEntries(tools.map((t) => [t, []]));
+  by.ours = oursRuns.sharded;
   const round = async (r) => {
     for (const tool of rotation(tools, r))
       by[tool].push(await trial({ tool, shape: 'sharded', bound: tool === 'ours' }));
@@ -250,7 +260,7 @@ function shardedSection() {
       rows,
     );
     return {
-      title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved runs each)`,
+      title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
       table,
       raw: by,
     };
@@ -264,6 +274,7 @@ function supervisorSection() {
   const kinds = hasSupervisord() ? ['ours', 'supervisord'] : ['ours'];
   const lat = Object.fromEntries(kinds.map((k) => [k, []]));
   const rss = Object.fromEntries(kinds.map((k) => [k, []]));
+  const start = Object.fromEntries(kinds.map((k) => [k, []]));
   const errors = [];
   let done = 0;
   const round = async (r) => {
@@ -271,7 +282,9 @@ function supervisorSection() {
     for (const kind of rotation(kinds, r)) {
       try {
         lat[kind].push(...(await respawnLatency(kind, KILLS)));
-        rss[kind].push(await memory(kind, PROGRAMS));
+        const m = await memory(kind, PROGRAMS);
+        rss[kind].push(m.rssKib);
+        start[kind].push(m.startMs);
         log(`supervisor ${kind}: round ${r + 1} done`);
       } catch (e) {
         errors.push(`${kind}: ${String(e?.message ?? e)}`);
@@ -283,17 +296,29 @@ function supervisorSection() {
   function render() {
     const l = Object.fromEntries(kinds.map((k) => [k, summarize(lat[k])]));
     const m = Object.fromEntries(kinds.map((k) => [k, summarize(rss[k])]));
+    const st = Object.fromEntries(kinds.map((k) => [k, summarize(start[k])]));
     const label = { ours: 'mongo-topology supervisor (daemon)', supervisord: 'supervisord (/usr/bin, Python)' };
+    const vsOurs = (k, x) => (k === 'ours' ? '1.00x' : formatRatio(x[k].median, x.ours.median));
     const rows = kinds.map((k) => [
       label[k],
       `${formatMs(l[k].median)} (p10 ${formatMs(l[k].p10)} – p90 ${formatMs(l[k].p90)}, n=${l[k].n})`,
-      k === 'ours' ? '1.00x' : formatRatio(l[k].median, l.ours.median),
+      vsOurs(k, l),
       `${formatKib(m[k].median)} (${formatKib(m[k].min)}–${formatKib(m[k].max)})`,
-      k === 'ours' ? '1.00x' : formatRatio(m[k].median, m.ours.median),
+      vsOurs(k, m),
+      formatSummary(st[k]),
+      vsOurs(k, st),
     ]);
     const table =
       markdownTable(
-        ['supervisor', 'SIGKILL → child running again', '× ours', `supervisor RSS with ${PROGRAMS} programs`, '× ours'],
+        [
+          'supervisor',
+          'SIGKILL → child running again',
+          '× ours',
+          `supervisor RSS with ${PROGRAMS} programs`,
+          '× ours',
+          `start → ${PROGRAMS} programs RUNNING`,
+          '× ours',
+        ],
         rows,
       ) +
       (kinds.length === 1 ? '\n\n_supervisord is not installed: no comparison._' : '') +
@@ -301,7 +326,7 @@ function supervisorSection() {
     return {
       title: `Supervisor (${done} interleaved rounds of ${KILLS} SIGKILLs and one ${PROGRAMS}-program start each)`,
       table,
-      raw: { latencyMs: lat, rssKib: rss },
+      raw: { latencyMs: lat, rssKib: rss, startMs: start },
     };
   }
 }
@@ -310,28 +335,39 @@ function supervisorSection() {
 // 4. Scaling: mongo-topology alone.
 
 function scalingSection() {
-  const shapes = ['standalone', 'rs', ...(hasMongos() ? ['scale9', 'scale27'] : [])];
+  // The 3- and 10-process rows reuse mongo-topology's runs of the replica-set and sharded tables
+  // (the same boot, measured the same way) when those sections run, instead of booting them again.
+  const reuse = {
+    rs: ONLY.includes('rs') && RUNS > 0,
+    sharded: ONLY.includes('sharded') && hasMongos() && SHARDED_RUNS > 0,
+  };
+  const own = ['standalone', ...(reuse.rs ? [] : ['rs']), ...(hasMongos() ? ['scale9', 'scale27'] : [])];
   const runsOf = (s) => (s === 'scale27' ? Math.min(SCALE27_RUNS, SCALE_RUNS) : SCALE_RUNS);
-  const by = Object.fromEntries(shapes.map((s) => [s, []]));
+  const by = Object.fromEntries(own.map((s) => [s, []]));
   const round = async (r) => {
-    for (const shape of rotation(shapes, r))
+    for (const shape of rotation(own, r))
       if (r < runsOf(shape)) by[shape].push(await trial({ tool: 'ours', shape, bound: true }));
   };
   return { name: 'scaling', rounds: SCALE_RUNS, round, render };
   function render() {
+    const all = { ...by };
+    if (reuse.rs) all.rs = oursRuns.rs;
+    if (reuse.sharded) all.sharded = oursRuns.sharded;
+    const shapes = Object.keys(all).sort((x, y) => SHAPES[x].processes - SHAPES[y].processes);
     const rows = shapes.map((s) => {
-      const boot = summarize(samples(by[s], 'bootMs'));
-      const bound = summarize(samples(by[s], 'boundMs'));
-      const teardown = summarize(samples(by[s], 'teardownMs'));
+      const boot = summarize(samples(all[s], 'bootMs'));
+      const bound = summarize(samples(all[s], 'boundMs'));
+      const teardown = summarize(samples(all[s], 'teardownMs'));
+      const reused = (s === 'rs' && reuse.rs) || (s === 'sharded' && reuse.sharded);
       return [
-        SHAPES[s].label,
+        `${SHAPES[s].label}${reused ? ` (the runs of the ${s === 'rs' ? 'replica-set' : 'sharded'} table)` : ''}`,
         formatSummary(boot),
         formatSummary(bound),
         formatRatio(boot.median, bound.median),
         formatMs(boot.median - bound.median),
-        formatSummary(teardown),
-        leftovers(by[s]),
-        String(by[s].length),
+        `${formatSummary(teardown)}${s === 'rs' && reuse.rs ? ', after the failover test' : ''}`,
+        leftovers(all[s]),
+        String(all[s].length),
       ];
     });
     const table =
@@ -462,6 +498,7 @@ function rawSamples(list) {
           Object.entries(s.raw.latencyMs).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]),
         ),
         rssKib: s.raw.rssKib,
+        startMs: Object.fromEntries(Object.entries(s.raw.startMs).map(([k, v]) => [k, v.map(Math.round)])),
       };
       continue;
     }

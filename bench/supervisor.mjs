@@ -17,14 +17,14 @@ const PROGRAMS = arg('programs', 50);
 const kinds = hasSupervisord() ? ['ours', 'supervisord'] : ['ours'];
 const results = {};
 for (const kind of kinds) {
-  results[kind] = { latencyMs: summarize(await respawnLatency(kind, KILLS)), rssKib: await memory(kind, PROGRAMS) };
+  results[kind] = { latencyMs: summarize(await respawnLatency(kind, KILLS)), ...(await memory(kind, PROGRAMS)) };
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
 else {
   for (const [kind, r] of Object.entries(results)) {
     const l = r.latencyMs;
     console.log(
-      `${kind.padEnd(12)} respawn median ${formatMs(l.median)}  p10 ${formatMs(l.p10)}  p90 ${formatMs(l.p90)}  (min ${formatMs(l.min)}, max ${formatMs(l.max)}, n=${l.n})   RSS with ${PROGRAMS} programs ${formatKib(r.rssKib)}`,
+      `${kind.padEnd(12)} respawn median ${formatMs(l.median)}  p10 ${formatMs(l.p10)}  p90 ${formatMs(l.p90)}  (min ${formatMs(l.min)}, max ${formatMs(l.max)}, n=${l.n})   RSS with ${PROGRAMS} programs ${formatKib(r.rssKib)}, all RUNNING after ${formatMs(r.startMs)}`,
     );
   }
   if (results.supervisord)
