@@ -85,7 +85,7 @@ async function trial(spec) {
     ...spec,
   });
   const what = `${TOOLS[spec.tool].label} ${spec.shape}`;
-  if (r.error) log(`${what}: FAILED ${r.error.split('\n')[0]}`);
+  if (r.error) log(`${what}: FAILED ${r.error.split('\n').slice(0, 12).join('\n    ')}`);
   else
     log(
       `${what}: boot ${formatMs(r.bootMs)}${r.boundMs ? ` (bound ${formatMs(r.boundMs)})` : ''}` +
@@ -507,7 +507,7 @@ function rawSamples(list) {
         k,
         runs.map((r) =>
           r.error
-            ? { error: r.error.split('\n')[0] }
+            ? { error: r.error.split('\n').slice(0, 6).join(' | ') }
             : Object.fromEntries(
                 ['bootMs', 'boundMs', 'failoverMs', 'teardownMs'].filter((f) => f in r).map((f) => [f, round(r[f])]),
               ),
