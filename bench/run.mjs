@@ -195,7 +195,17 @@ function replicaSetSection() {
       ],
       rows,
     );
+    const med = (tool, key) => median(samples(by[tool], key));
+    const peer = (tool, key, ours) =>
+      `${TOOLS[tool].label} ${Number.isFinite(med(tool, key)) ? `${formatMs(med(tool, key))} (${formatRatio(med(tool, key), ours)})` : 'n/a (no write within the deadline)'}`;
+    const headline = [
+      `Replica set of 3, boot to a majority write: mongo-topology ${formatMs(oursBoot)} (${formatRatio(oursBoot, bound.median)} the critical-path bound of ${formatMs(bound.median)}), ` +
+        `${peer('mms', 'bootMs', oursBoot)}, ${peer('runner', 'bootMs', oursBoot)}.`,
+      `Replica set of 3, SIGKILL of the primary to the next majority write: mongo-topology ${formatMs(oursFail)} (killed member restarted), ` +
+        `${peer('mms', 'failoverMs', oursFail)}, ${peer('runner', 'failoverMs', oursFail)}.`,
+    ];
     return {
+      headline,
       title: `Replica set of 3 members (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
       table,
       raw: by,
@@ -259,7 +269,13 @@ function shardedSection() {
       ],
       rows,
     );
+    const runnerBoot = median(samples(by.runner, 'bootMs'));
+    const headline = [
+      `Sharded (2 x 3, 3 config servers, 1 mongos), boot to a majority write: mongo-topology ${formatMs(oursBoot)} (${formatRatio(oursBoot, bound.median)} the bound of ${formatMs(bound.median)}), ` +
+        `mongodb-runner ${formatMs(runnerBoot)} (${formatRatio(runnerBoot, oursBoot)}).`,
+    ];
     return {
+      headline,
       title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
       table,
       raw: by,
@@ -323,7 +339,14 @@ function supervisorSection() {
       ) +
       (kinds.length === 1 ? '\n\n_supervisord is not installed: no comparison._' : '') +
       (errors.length ? `\n\nFailures: ${errors.join('; ')}` : '');
+    const headline = l.supervisord
+      ? [
+          `Supervisor, SIGKILL to respawned child: ours ${formatMs(l.ours.median)}, supervisord ${formatMs(l.supervisord.median)} (${formatRatio(l.supervisord.median, l.ours.median)}); ` +
+            `RSS with ${PROGRAMS} programs: ours ${formatKib(m.ours.median)}, supervisord ${formatKib(m.supervisord.median)} (${formatRatio(m.supervisord.median, m.ours.median)}).`,
+        ]
+      : [];
     return {
+      headline,
       title: `Supervisor (${done} interleaved rounds of ${KILLS} SIGKILLs and one ${PROGRAMS}-program start each)`,
       table,
       raw: { latencyMs: lat, rssKib: rss, startMs: start },
@@ -385,7 +408,12 @@ function scalingSection() {
         rows,
       ) +
       (hasMongos() ? '' : '\n\n_9 and 27 processes need the simulated mongos, which is not in fixtures/bin: skipped._');
-    return { title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
+    const headline = [
+      `Scaling, mongo-topology boot by process count: ${shapes
+        .map((sh) => `${SHAPES[sh].processes} → ${formatMs(median(samples(all[sh], 'bootMs')))}`)
+        .join(', ')}.`,
+    ];
+    return { headline, title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
   }
 }
 
@@ -429,12 +457,21 @@ const page = `# Performance
 
 Measured by \`bench/run.mjs\`; regenerate with \`${[...envSet, command].join(' ')}\` (this page is overwritten).
 
-- **Date:** ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')}; whole run ${formatMs(totalMs)} (build not included)
+- **Date:** ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')}; the run took ${(totalMs / 60_000).toFixed(1)} min (plus the build)
 - **Machine:** ${m.cpu}, ${m.cores} logical CPUs, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}, ${m.arch}; Node ${m.node}; ${m.supervisord === 'not installed' ? 'supervisord not installed' : `supervisord ${m.supervisord}`}
 - **Load average** (1/5/15 min) at start ${m.loadavg.map((x) => x.toFixed(2)).join(' / ')}, at end ${loadAfter.map((x) => x.toFixed(2)).join(' / ')}
 - **Servers:** the simulated \`mongod\`/\`mongos\` of \`fixtures/bin\` (MongoDB 8.0.4 behaviour) with \`MONGOSIM_START_DELAY_MS=${DELAY}\`, so every server takes ${DELAY} ms plus a Node start before it listens, like a real one
 - **Figures:** median (min–max) over the runs; "× bound" and "× mongo-topology" are ratios of medians in the same run
 ${skipped.length ? `- **Cut short** (time budget of ${BUDGET_MS / 60_000} min spent; not run): ${skipped.join('; ')}\n` : ''}
+## In short
+
+"× mongo-topology" after a peer's figure: how many times mongo-topology's time it took.
+
+${sections
+  .flatMap((s) => s.headline ?? [])
+  .map((h) => `- ${h}`)
+  .join('\n')}
+
 ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
 ## What the figures mean
 
@@ -464,8 +501,9 @@ ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
   configures 5 s, so it elects sooner but does not restart the member (the set runs one member short from then on);
   mongodb-runner gives its secondaries priority 0, so nothing can be elected and nothing restarts the primary.
 - **Teardown** is the tool's own stop (\`stop()\` / \`close()\`) until it resolves; in the replica-set table it follows the
-  failover test (peers then stop two live members, mongo-topology three). mongodb-runner SIGKILLs its servers,
-  mongo-topology and MongoMemoryReplSet shut them down cleanly (SIGINT/SIGTERM, the servers' own shutdown).
+  failover test (peers then stop two live members, mongo-topology three). mongodb-runner SIGKILLs its servers;
+  mongo-topology has its supervisor stop them cleanly (SIGINT, the server's own shutdown, SIGKILL after a deadline);
+  MongoMemoryReplSet sends each member \`shutdown: { force: true, timeoutSecs: 1 }\`, then SIGINT.
 - **Left behind** is checked after \`stop()\` resolves: any process of the run still alive 2 s later (found by the run's
   private directory in argv/cwd and by descent from the run's process), any file in the run's private directory
   (TMPDIR points there too), and mongod unix sockets in /tmp for the topology's ports. mongo-topology's per-user
