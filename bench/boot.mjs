@@ -2,9 +2,9 @@
 // Benchmark (not a test): how long `spec.start()` takes for a 3-member replica set and for a sharded
 // cluster (2 shards x 3 members, 3 config servers, 2 routers), with the simulator's start delay
 // modelling a real server (default 500 ms), next to the critical-path bound: the sum of the waits no
-// boot can avoid, taken from the servers' own logs and from bare processes:
-//   listen    slowest of N bare `mongod` processes started at once (same delay, same machine) until
-//             "Waiting for connections" (23016): every member must listen before its set is initiated;
+// boot can avoid, taken from the servers' own logs (bench/lib/critical-path.mjs):
+//   listen    a set's slowest member from spawn until "Waiting for connections" (23016): every member
+//             must listen before its set is initiated;
 //   config    replSetInitiate until a majority of voters installed the config (21392);
 //   election  "Starting an election due to step up request" until writable (21331), on the primary;
 //   sync      writable until the last member is SECONDARY/ARBITER (21358), for the set to be ready;
@@ -15,7 +15,11 @@
 // and of every set's path to ready. The tool's own work (binary check, plan, files, supervisor, the
 // final majority write) is the difference. Goal: total within 1.25x of the bound.
 // Needs `npm run build` first (it runs dist/). Usage:
-//   node bench/boot.mjs [--runs 3] [--delay 500] [--bin fixtures/bin] [--only rs|sharded] [--json]
+//   node bench/boot.mjs [--runs 3] [--delay 500] [--bin fixtures/bin] [--only rs|sharded] [--bare-listen] [--json]
+// The listen phase is each set's slowest member in the run itself (its spawn to its 23016 line);
+// --bare-listen measures N bare mongods started at once before each run instead (noisier on a shared
+// machine: the load at that moment is not the load during the boot). npm run bench runs this boot
+// side by side with the peers.
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +45,7 @@ const DELAY = Number(opt('delay', 500));
 const BIN = resolve(opt('bin', join(root, 'fixtures', 'bin')));
 const ONLY = opt('only', undefined);
 const JSON_OUT = argv.includes('--json');
+const BARE = argv.includes('--bare-listen');
 const ENV = { MONGOSIM_START_DELAY_MS: String(DELAY) };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -48,7 +53,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 async function run(name, spec, mongodCount) {
   const results = [];
   for (let r = 0; r < RUNS; r++) {
-    const listenMs = await bareListen(BIN, mongodCount, ENV);
+    const bare = BARE ? await bareListen(BIN, mongodCount, ENV) : undefined;
     const events = [];
     const tmp = mkdtempSync(join(tmpdir(), 'mt-bench-boot-'));
     const t0 = Date.now();
@@ -56,7 +61,7 @@ async function run(name, spec, mongodCount) {
     const totalMs = Date.now() - t0;
     const layout = c.layout;
     const at = (pred) => events.find(pred)?.time;
-    const { boundMs, routerMs, addShardMs, phases } = criticalPath(layout, events, listenMs);
+    const { boundMs, listenMs, routerMs, addShardMs, phases } = criticalPath(layout, events, bare);
     const t = (type) => (at((e) => e.type === type) ?? t0) - t0;
     results.push({
       totalMs,
