@@ -30,8 +30,9 @@
 //   --no-write           print only
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { barChartSvg } from './lib/chart.mjs';
 import { machine } from './lib/procs.mjs';
 import {
   formatKib,
@@ -121,6 +122,12 @@ function leftovers(results) {
     : text;
 }
 
+/** One chart bar from a tool's runs. */
+function bar(label, results, key, note) {
+  const sum = summarize(samples(results, key));
+  return { label, median: sum.median, min: sum.min, max: sum.max, note: sum.n === 0 ? note : undefined };
+}
+
 /** mongo-topology's runs of the replica-set and sharded sections, for the scaling table. */
 const oursRuns = { rs: [], sharded: [] };
 
@@ -204,7 +211,28 @@ function replicaSetSection() {
       `Replica set of 3, SIGKILL of the primary to the next majority write: mongo-topology ${formatMs(oursFail)} (killed member restarted), ` +
         `${peer('mms', 'failoverMs', oursFail)}, ${peer('runner', 'failoverMs', oursFail)}.`,
     ];
+    const chart = [
+      {
+        title: 'Replica set of 3: boot to a w:majority write',
+        bars: [
+          ...tools.map((t) => bar(TOOLS[t].label, by[t], 'bootMs')),
+          bar('critical-path bound', by.ours, 'boundMs'),
+        ],
+      },
+      {
+        title: 'Replica set of 3: SIGKILL of the primary → next w:majority write',
+        bars: tools.map((t) =>
+          bar(
+            TOOLS[t].label,
+            by[t],
+            'failoverMs',
+            `n/a: no write within ${formatMs(median(samples(by[t], 'failoverDeadlineMs')))}`,
+          ),
+        ),
+      },
+    ];
     return {
+      chart,
       headline,
       title: `Replica set of 3 members (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
       table,
@@ -274,7 +302,17 @@ function shardedSection() {
       `Sharded (2 x 3, 3 config servers, 1 mongos), boot to a majority write: mongo-topology ${formatMs(oursBoot)} (${formatRatio(oursBoot, bound.median)} the bound of ${formatMs(bound.median)}), ` +
         `mongodb-runner ${formatMs(runnerBoot)} (${formatRatio(runnerBoot, oursBoot)}).`,
     ];
+    const chart = [
+      {
+        title: 'Sharded (2 shards x 3, 3 config servers, 1 mongos): boot to a w:majority write',
+        bars: [
+          ...tools.map((t) => bar(TOOLS[t].label, by[t], 'bootMs')),
+          bar('critical-path bound', by.ours, 'boundMs'),
+        ],
+      },
+    ];
     return {
+      chart,
       headline,
       title: `Sharded cluster: 2 shards x 3, 3 config servers, 1 mongos (${by.ours.length} interleaved run${by.ours.length === 1 ? '' : 's'} each)`,
       table,
@@ -413,7 +451,15 @@ function scalingSection() {
         .map((sh) => `${SHAPES[sh].processes} → ${formatMs(median(samples(all[sh], 'bootMs')))}`)
         .join(', ')}.`,
     ];
-    return { headline, title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
+    const chart = [
+      {
+        title: 'mongo-topology boot by number of server processes',
+        bars: shapes.map((sh) =>
+          bar(`${SHAPES[sh].processes} process${SHAPES[sh].processes === 1 ? '' : 'es'}`, all[sh], 'bootMs'),
+        ),
+      },
+    ];
+    return { chart, headline, title: 'Scaling: mongo-topology boot by process count (interleaved)', table, raw: by };
   }
 }
 
@@ -449,6 +495,8 @@ const sections = plan.map((p) => p.render());
 const totalMs = Date.now() - started;
 const loadAfter = machine().loadavg;
 
+const chartGroups = sections.flatMap((s) => s.chart ?? []);
+const chartFile = basename(OUT).replace(/\.md$/, '') + '.svg';
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 const envSet = Object.keys(process.env)
   .filter((k) => k.startsWith('BENCH_'))
@@ -463,7 +511,7 @@ Measured by \`bench/run.mjs\`; regenerate with \`${[...envSet, command].join(' '
 - **Servers:** the simulated \`mongod\`/\`mongos\` of \`fixtures/bin\` (MongoDB 8.0.4 behaviour) with \`MONGOSIM_START_DELAY_MS=${DELAY}\`, so every server takes ${DELAY} ms plus a Node start before it listens, like a real one
 - **Figures:** median (min–max) over the runs; "× bound" and "× mongo-topology" are ratios of medians in the same run
 ${skipped.length ? `- **Cut short** (time budget of ${BUDGET_MS / 60_000} min spent; not run): ${skipped.join('; ')}\n` : ''}
-## In short
+${chartGroups.length ? `![Boot and failover times, median with min–max](${chartFile})\n\n` : ''}## In short
 
 "× mongo-topology" after a peer's figure: how many times mongo-topology's time it took.
 
@@ -560,5 +608,13 @@ console.log(page);
 if (WRITE) {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, page);
+  if (chartGroups.length)
+    writeFileSync(
+      resolve(dirname(OUT), chartFile),
+      barChartSvg(chartGroups, {
+        title: `median (bar) and min–max (line), MONGOSIM_START_DELAY_MS=${DELAY}`,
+        format: formatMs,
+      }),
+    );
   log(`wrote ${relative(root, OUT) || OUT} in ${formatMs(totalMs)}`);
 }
