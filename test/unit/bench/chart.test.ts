@@ -28,7 +28,7 @@ describe('barChartSvg', () => {
   it('scales bars on one axis and draws a whisker only where runs differ', () => {
     const widths = [...svg.matchAll(/<rect x="170" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(2);
-    expect(widths[1]! / widths[0]!).toBeCloseTo(4, 1);
+    expect(widths[1] / widths[0]).toBeCloseTo(4, 1);
     expect(svg.match(/<line /g)).toHaveLength(1);
   });
 
