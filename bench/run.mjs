@@ -545,7 +545,8 @@ ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
 - **SIGKILL primary → write:** the primary (from \`hello\`) is SIGKILLed and an insert with \`w: "majority"\` is retried
   through the same client until it succeeds, or the deadline passes (then it counts as failed: "n/a"). mongo-topology's
   supervisor restarts the killed member at once, but the surviving members still wait out the set's
-  \`electionTimeoutMillis\` (mongod's default 10 s, which mongo-topology keeps) before electing; MongoMemoryReplSet
+  \`electionTimeoutMillis\` (mongod's default 10 s, which mongo-topology keeps; a spec can set it in the replica set's
+  \`settings\`) before electing; MongoMemoryReplSet
   configures 5 s, so it elects sooner but does not restart the member (the set runs one member short from then on);
   mongodb-runner gives its secondaries priority 0, so nothing can be elected and nothing restarts the primary.
 - **Teardown** is the tool's own stop (\`stop()\` / \`close()\`) until it resolves; in the replica-set table it follows the
@@ -558,8 +559,11 @@ ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
   port-lock directory (\`$TMPDIR/mongo-topology-<uid>/ports\`) is shared by design and not counted when it holds no lock.
   The benchmark kills and removes whatever is left after each run anyway.
 - **Supervisor:** one program (\`sh\` writing its pid into a FIFO, then \`exec sleep\`) SIGKILLed ${KILLS} times per round;
-  latency is SIGKILL until the new child's first write. RSS is the supervisor process's own resident memory with
-  ${PROGRAMS} \`sleep\` programs RUNNING, same INI for both.
+  latency is SIGKILL until the new child's first write. supervisord's latency is bimodal (about 0.1 s or 1–2 s),
+  as if the restart waited for its main loop's 1-second poll. RSS is the supervisor process's own resident memory
+  with ${PROGRAMS} \`sleep\` programs RUNNING (\`startsecs=1\`), same INI for both; "start → RUNNING" is from
+  spawning the supervisor until \`getAllProcessInfo\` shows every program RUNNING (so at least 1 s). Our supervisor is
+  a Node process, hence the larger RSS.
 - **Scaling:** the 9- and 27-process shapes are sharded so that the count comes out exact: 9 = 2 shards x 3 + 1 config
   server + 2 mongos; 27 = 7 shards x 3 + 3 config servers + 3 mongos (10 = the sharded row above). The
   27-process shape runs fewer rounds (\`--scale27-runs\`) to keep the whole bench under 15 minutes on 2 cores.
