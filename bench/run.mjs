@@ -555,9 +555,9 @@ ${sections.map((s) => `## ${s.title}\n\n${s.table}\n`).join('\n')}
   MongoMemoryReplSet sends each member \`shutdown: { force: true, timeoutSecs: 1 }\`, then SIGINT.
 - **Left behind** is checked after \`stop()\` resolves: any process of the run still alive 2 s later (found by the run's
   private directory in argv/cwd and by descent from the run's process), any file in the run's private directory
-  (TMPDIR points there too), and mongod unix sockets in /tmp for the topology's ports. mongo-topology's per-user
+  (TMPDIR points there too), and mongod unix sockets in /tmp for the topology's ports made during the run. mongo-topology's per-user
   port-lock directory (\`$TMPDIR/mongo-topology-<uid>/ports\`) is shared by design and not counted when it holds no lock.
-  The benchmark kills and removes whatever is left after each run anyway.
+  The benchmark kills and removes whatever is left after each run anyway (those sockets included).
 - **Supervisor:** one program (\`sh\` writing its pid into a FIFO, then \`exec sleep\`) SIGKILLed ${KILLS} times per round;
   latency is SIGKILL until the new child's first write. supervisord's latency is bimodal (about 0.1 s or 1–2 s),
   as if the restart waited for its main loop's 1-second poll. RSS is the supervisor process's own resident memory

@@ -66,6 +66,7 @@ async function answers(hostport, timeoutMs) {
 }
 
 const result = { tool, shape, failover: Boolean(failover) };
+const trialStart = Date.now();
 let handle;
 let client;
 try {
@@ -110,6 +111,7 @@ try {
     }
     // Did the killed member come back (a supervisor restarted it)? Bounded look.
     result.killedMemberBack = await answers(killed, 3_000);
+    result.killedSocket = leftoverSockets([result.killedPort], trialStart)[0];
   }
 
   await client.close();
@@ -130,7 +132,7 @@ try {
     processesAtStop: atStop.map((p) => p.argv.slice(0, 120)),
     processesAfter2s: after.map((p) => p.argv.slice(0, 120)),
     files: readdirSync(dir, { recursive: true }).slice(0, 20),
-    sockets: leftoverSockets(ports),
+    sockets: leftoverSockets(ports, trialStart),
   };
 } catch (e) {
   result.error = String(e?.stack ?? e);

@@ -3,7 +3,7 @@
 // what survives; plus the description of the machine the figures came from.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import os from 'node:os';
 
 /** `{ ppid, state, starttime }` of a pid, or undefined when it is gone. */
@@ -111,9 +111,20 @@ export function killAll(procs) {
   }
 }
 
-/** Unix socket files mongod leaves in /tmp for these ports (a clean shutdown removes them). */
-export function leftoverSockets(ports) {
-  return ports.map((p) => `/tmp/mongodb-${p}.sock`).filter((f) => existsSync(f));
+/**
+ * Unix socket files mongod left in /tmp for these ports (a clean shutdown removes them), made at or
+ * after `sinceMs` (epoch): an older file there is another process's, from before this port was ours.
+ */
+export function leftoverSockets(ports, sinceMs = 0) {
+  return ports
+    .map((p) => `/tmp/mongodb-${p}.sock`)
+    .filter((f) => {
+      try {
+        return statSync(f).mtimeMs >= sinceMs - 1000;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** CPU, cores, RAM, Node, OS, load: gathered, never typed in. */

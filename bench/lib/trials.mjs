@@ -4,7 +4,7 @@
 // bench itself had to clean up is reported, so a tool's leftovers are never hidden.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,15 @@ export async function runTrial(spec, { timeoutMs = 240_000 } = {}) {
       result = { ...result, benchKilled: left.map((p) => p.argv) };
     }
     rmSync(dir, { recursive: true, force: true });
+    // Unix sockets the run's servers left in /tmp (made during this run, for its ports): reported in
+    // the result, then removed, so that no run leaves anything behind on the machine.
+    for (const f of [...(result?.leftover?.sockets ?? []), result?.killedSocket].filter(Boolean)) {
+      try {
+        if (statSync(f).isSocket()) unlinkSync(f);
+      } catch {
+        // already gone
+      }
+    }
   }
   return result;
 }
