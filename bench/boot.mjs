@@ -2,9 +2,9 @@
 // Benchmark (not a test): how long `spec.start()` takes for a 3-member replica set and for a sharded
 // cluster (2 shards x 3 members, 3 config servers, 2 routers), with the simulator's start delay
 // modelling a real server (default 500 ms), next to the critical-path bound: the sum of the waits no
-// boot can avoid, taken from the servers' own logs and from bare processes:
-//   listen    slowest of N bare `mongod` processes started at once (same delay, same machine) until
-//             "Waiting for connections" (23016): every member must listen before its set is initiated;
+// boot can avoid, taken from the servers' own logs (bench/lib/critical-path.mjs):
+//   listen    a set's slowest member from spawn until "Waiting for connections" (23016): every member
+//             must listen before its set is initiated;
 //   config    replSetInitiate until a majority of voters installed the config (21392);
 //   election  "Starting an election due to step up request" until writable (21331), on the primary;
 //   sync      writable until the last member is SECONDARY/ARBITER (21358), for the set to be ready;
@@ -15,13 +15,17 @@
 // and of every set's path to ready. The tool's own work (binary check, plan, files, supervisor, the
 // final majority write) is the difference. Goal: total within 1.25x of the bound.
 // Needs `npm run build` first (it runs dist/). Usage:
-//   node bench/boot.mjs [--runs 3] [--delay 500] [--bin fixtures/bin] [--only rs|sharded] [--json]
+//   node bench/boot.mjs [--runs 3] [--delay 500] [--bin fixtures/bin] [--only rs|sharded] [--bare-listen] [--json]
+// The listen phase is each set's slowest member in the run itself (its spawn to its 23016 line);
+// --bare-listen measures N bare mongods started at once before each run instead (noisier on a shared
+// machine: the load at that moment is not the load during the boot). npm run bench runs this boot
+// side by side with the peers.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bareListen, criticalPath, logOf } from './lib/critical-path.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(root, 'dist', 'index.js');
@@ -41,92 +45,15 @@ const DELAY = Number(opt('delay', 500));
 const BIN = resolve(opt('bin', join(root, 'fixtures', 'bin')));
 const ONLY = opt('only', undefined);
 const JSON_OUT = argv.includes('--json');
+const BARE = argv.includes('--bare-listen');
 const ENV = { MONGOSIM_START_DELAY_MS: String(DELAY) };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-/** Starts `n` bare mongods at once; resolves with the slowest spawn-to-23016 time. */
-async function bareListen(n) {
-  const dir = mkdtempSync(join(tmpdir(), 'mt-bench-bare-'));
-  const children = [];
-  try {
-    const times = await Promise.all(
-      Array.from({ length: n }, (_, i) => {
-        const db = join(dir, `db${i}`);
-        mkdirSync(db);
-        return new Promise((resolveP, reject) => {
-          const t0 = Date.now();
-          const child = spawn(
-            join(BIN, 'mongod'),
-            ['--port', '0', '--bind_ip', '127.0.0.1', '--dbpath', db, '--replSet', 'bare', '--nounixsocket'],
-            { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'ignore'] },
-          );
-          children.push(child);
-          let buf = '';
-          child.stdout.on('data', (c) => {
-            buf += c.toString();
-            if (buf.includes('"id":23016,')) resolveP(Date.now() - t0);
-          });
-          child.on('exit', (code) => reject(new Error(`bare mongod exited with ${code}`)));
-        });
-      }),
-    );
-    return Math.max(...times);
-  } finally {
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(
-      children.map((c) =>
-        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
-      ),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Log lines of a node: [{ t, id, attr }]. */
-function logOf(file) {
-  const out = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const e = JSON.parse(line);
-      out.push({ t: Date.parse(e.t.$date), id: e.id, attr: e.attr ?? {}, msg: e.msg });
-    } catch {
-      // not a log line
-    }
-  }
-  return out;
-}
-
-/** Server-side phases of one set, from its members' logs. */
-function setPhases(layout, set) {
-  const members = set.members.map((m) => layout.nodes.find((n) => n.name === m));
-  const logs = Object.fromEntries(members.map((n) => [n.name, logOf(n.logFile)]));
-  const primary = logs[set.initialPrimary];
-  const installed = (name) => logs[name].find((e) => e.id === 21392)?.t;
-  const initiatedAt = installed(set.initialPrimary);
-  const voters = members.filter((n) => set.config.members[n.memberIndex].votes === 1);
-  const majority = Math.floor(voters.length / 2) + 1;
-  const configured = voters.map((n) => installed(n.name)).sort((a, b) => a - b);
-  const configMs = configured[majority - 1] - initiatedAt;
-  const writable = primary.find((e) => e.id === 21331)?.t;
-  const elections = primary.filter((e) => /step up request/i.test(e.msg) && e.t <= writable);
-  const electionStart = members.length === 1 ? configured[0] : (elections.at(-1)?.t ?? writable);
-  const electionMs = writable - electionStart;
-  const healthy = members.map((n) => {
-    const states = logs[n.name].filter(
-      (e) => e.id === 21358 && ['PRIMARY', 'SECONDARY', 'ARBITER'].includes(e.attr.newState),
-    );
-    return states[0]?.t ?? writable;
-  });
-  const syncMs = Math.max(0, Math.max(...healthy) - writable);
-  return { configMs, electionMs, syncMs };
-}
-
 async function run(name, spec, mongodCount) {
   const results = [];
   for (let r = 0; r < RUNS; r++) {
-    const listenMs = await bareListen(mongodCount);
+    const bare = BARE ? await bareListen(BIN, mongodCount, ENV) : undefined;
     const events = [];
     const tmp = mkdtempSync(join(tmpdir(), 'mt-bench-boot-'));
     const t0 = Date.now();
@@ -134,33 +61,7 @@ async function run(name, spec, mongodCount) {
     const totalMs = Date.now() - t0;
     const layout = c.layout;
     const at = (pred) => events.find(pred)?.time;
-    const phases = Object.fromEntries(layout.replicaSets.map((s) => [s.name, setPhases(layout, s)]));
-    const setPath = (s) => listenMs + phases[s].configMs + phases[s].electionMs;
-    let boundMs;
-    let routerMs = 0;
-    let addShardMs = 0;
-    if (layout.kind === 'sharded') {
-      const routers = layout.nodes.filter((n) => n.role === 'mongos');
-      routerMs = Math.max(
-        ...routers.map((n) => {
-          const started = at((e) => e.type === 'nodeStarting' && e.node === n.name);
-          const listening = logOf(n.logFile).find((e) => e.id === 23016)?.t;
-          return listening - started;
-        }),
-      );
-      const routersUp = Math.max(...routers.map((n) => at((e) => e.type === 'nodeReady' && e.node === n.name)));
-      const shards = layout.replicaSets.filter((s) => s.role === 'shardsvr');
-      const perShard = shards.map((s) => {
-        const primaryAt = at((e) => e.type === 'primaryElected' && e.replicaSet === s.name);
-        const added = at((e) => e.type === 'shardAdded' && e.shard === s.name) - Math.max(primaryAt, routersUp);
-        addShardMs = Math.max(addShardMs, added);
-        return Math.max(setPath('configRS') + routerMs, setPath(s.name)) + added;
-      });
-      boundMs = Math.max(...perShard, ...layout.replicaSets.map((s) => setPath(s.name) + phases[s.name].syncMs));
-    } else {
-      const s = layout.replicaSets[0].name;
-      boundMs = setPath(s) + phases[s].syncMs;
-    }
+    const { boundMs, listenMs, routerMs, addShardMs, phases } = criticalPath(layout, events, bare);
     const t = (type) => (at((e) => e.type === type) ?? t0) - t0;
     results.push({
       totalMs,

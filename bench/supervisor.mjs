@@ -1,29 +1,11 @@
 #!/usr/bin/env node
-// Benchmark (not a test): our supervisor daemon vs the real supervisord 4.2.5 on the same INI.
-//  1. Respawn latency: SIGKILL a child, time until the new child is running (the child, a shell
-//     that execs sleep, writes its pid into a FIFO the moment it starts). Median and p90 over N kills.
-//  2. Memory: RSS of the supervisor process itself while it runs 50 programs.
-// Needs `npm run build` first (it runs dist/), and /usr/bin/supervisord for the comparison.
-// Usage: node bench/supervisor.mjs [--kills 40] [--programs 50] [--json]
+// Benchmark (not a test): our supervisor daemon vs the real supervisord 4.2.5 on the same INI, on its
+// own (bench/run.mjs runs the same measurement interleaved with the rest). Respawn latency over N
+// SIGKILLs and RSS of the supervisor with P programs.
+// Needs `npm run build` first (it runs dist/). Usage: node bench/supervisor.mjs [--kills 40] [--programs 50] [--json]
 
-import { Buffer } from 'node:buffer';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(root, 'dist', 'cli', 'main.js');
-if (!existsSync(CLI)) {
-  console.error('bench/supervisor.mjs: run `npm run build` first (needs dist/).');
-  process.exit(2);
-}
-const { renderIni } = await import(join(root, 'dist', 'supervisor', 'config', 'render.js'));
-const { renderCall, parseResponse } = await import(join(root, 'dist', 'supervisor', 'control', 'xmlrpc-codec.js'));
+import { formatKib, formatMs, summarize } from './lib/stats.mjs';
+import { hasSupervisord, memory, respawnLatency } from './lib/supervisor.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,214 +13,23 @@ const arg = (name, dflt) => {
 };
 const KILLS = arg('kills', 40);
 const PROGRAMS = arg('programs', 50);
-const AUTH = { username: 'bench', password: 'bench' };
-const hasSupervisord = existsSync('/usr/bin/supervisord');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+const kinds = hasSupervisord() ? ['ours', 'supervisord'] : ['ours'];
+const results = {};
+for (const kind of kinds) {
+  results[kind] = { latencyMs: summarize(await respawnLatency(kind, KILLS)), ...(await memory(kind, PROGRAMS)) };
 }
-
-function rpc(port, method, ...params) {
-  const body = Buffer.from(renderCall(method, params));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/RPC2',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'Content-Type': 'text/xml',
-          'Content-Length': body.length,
-          Authorization: `Basic ${Buffer.from('bench:bench').toString('base64')}`,
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const r = parseResponse(Buffer.concat(chunks).toString());
-          if (r.fault) reject(new Error(r.faultString));
-          else resolve(r.value);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function until(what, fn, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function rssKb(pid) {
-  const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m[1]);
-}
-
-/** Writes an INI for `programs` into a fresh dir and starts the given supervisor on it. */
-async function launch(kind, programs) {
-  const dir = mkdtempSync(join(tmpdir(), `mt-bench-${kind}-`));
-  const port = await freePort();
-  const ini = join(dir, 'supervisor.ini');
-  writeFileSync(
-    ini,
-    renderIni({
-      supervisord: {
-        nodaemon: true,
-        logfile: join(dir, 'supervisor.log'),
-        pidfile: join(dir, 'supervisor.pid'),
-        childlogdir: dir,
-        identifier: 'bench',
-        silent: true,
-      },
-      inetHttpServer: { host: '127.0.0.1', port, ...AUTH },
-      supervisorctl: { serverurl: `http://127.0.0.1:${port}`, ...AUTH },
-      programs: programs(dir),
-    }),
-  );
-  const child =
-    kind === 'supervisord'
-      ? spawn('/usr/bin/supervisord', ['-n', '-c', ini], { stdio: 'ignore' })
-      : spawn(process.execPath, [CLI, 'supervisord', '-n', '-c', ini], { stdio: 'ignore' });
-  const exited = new Promise((r) => child.on('exit', r));
-  await until(`${kind} to answer`, async () => (await rpc(port, 'supervisor.getState')).statename === 'RUNNING');
-  return {
-    dir,
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(t);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-async function respawnLatency(kind) {
-  const fifoDir = mkdtempSync(join(tmpdir(), 'mt-bench-fifo-'));
-  const fifo = join(fifoDir, 'started');
-  execFileSync('mkfifo', [fifo]);
-  // O_RDWR keeps the FIFO open for writers and never reads EOF.
-  const pipe = new Socket({ fd: openSync(fifo, 'r+'), readable: true, writable: false });
-  let buffered = '';
-  const waiters = [];
-  pipe.on('data', (c) => {
-    const at = performance.now();
-    buffered += c.toString();
-    let nl;
-    while ((nl = buffered.indexOf('\n')) !== -1) {
-      const pid = Number(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-      for (const w of waiters.splice(0)) w({ pid, at });
-    }
-  });
-  const nextStart = () => new Promise((r) => waiters.push(r));
-  const firstStart = nextStart();
-  const sup = await launch(kind, (dir) => [
-    {
-      name: 'victim',
-      command: ['/bin/sh', '-c', `echo $$ > ${fifo}; exec /bin/sleep 100000`],
-      directory: dir,
-      startsecs: 0,
-      startretries: 100,
-      stdoutLogfile: join(dir, 'victim.log'),
-      redirectStderr: true,
-    },
-  ]);
-  const samples = [];
-  try {
-    let { pid } = await firstStart;
-    for (let i = 0; i < KILLS; i++) {
-      await until('victim RUNNING', async () => {
-        const info = await rpc(sup.port, 'supervisor.getProcessInfo', 'victim');
-        return info.statename === 'RUNNING' && info.pid === pid;
-      });
-      const started = nextStart();
-      const t0 = performance.now();
-      process.kill(pid, 'SIGKILL');
-      const next = await started;
-      samples.push(next.at - t0);
-      pid = next.pid;
-    }
-  } finally {
-    await sup.stop();
-    pipe.destroy();
-    rmSync(fifoDir, { recursive: true, force: true });
-  }
-  return {
-    median: percentile(samples, 50),
-    p90: percentile(samples, 90),
-    min: Math.min(...samples),
-    max: Math.max(...samples),
-    n: samples.length,
-  };
-}
-
-async function memory(kind) {
-  const sup = await launch(kind, (dir) =>
-    Array.from({ length: PROGRAMS }, (_, i) => ({
-      name: `p${String(i).padStart(2, '0')}`,
-      command: ['/bin/sleep', '100000'],
-      directory: dir,
-      startsecs: 1,
-      stdoutLogfile: join(dir, `p${i}.log`),
-      redirectStderr: true,
-    })),
-  );
-  try {
-    await until(`${PROGRAMS} programs RUNNING`, async () =>
-      (await rpc(sup.port, 'supervisor.getAllProcessInfo')).every((p) => p.statename === 'RUNNING'),
-    );
-    await sleep(500);
-    return { rssKb: rssKb(sup.pid), programs: PROGRAMS };
-  } finally {
-    await sup.stop();
-  }
-}
-
-const results = { node: process.version, kills: KILLS };
-results.ours = { latencyMs: await respawnLatency('ours'), memory: await memory('ours') };
-if (hasSupervisord)
-  results.supervisord = { latencyMs: await respawnLatency('supervisord'), memory: await memory('supervisord') };
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
 else {
-  const f = (x) => x.toFixed(2);
-  const row = (name, r) =>
-    `${name.padEnd(12)} respawn median ${f(r.latencyMs.median)} ms  p90 ${f(r.latencyMs.p90)} ms  (min ${f(r.latencyMs.min)}, max ${f(r.latencyMs.max)}, n=${r.latencyMs.n})   RSS with ${r.memory.programs} programs ${(r.memory.rssKb / 1024).toFixed(1)} MiB`;
-  console.log(row('ours', results.ours));
-  if (results.supervisord) {
-    console.log(row('supervisord', results.supervisord));
+  for (const [kind, r] of Object.entries(results)) {
+    const l = r.latencyMs;
+    console.log(
+      `${kind.padEnd(12)} respawn median ${formatMs(l.median)}  p10 ${formatMs(l.p10)}  p90 ${formatMs(l.p90)}  (min ${formatMs(l.min)}, max ${formatMs(l.max)}, n=${l.n})   RSS with ${PROGRAMS} programs ${formatKib(r.rssKib)}, all RUNNING after ${formatMs(r.startMs)}`,
+    );
+  }
+  if (results.supervisord)
     console.log(
       `median ratio ours/supervisord: ${(results.ours.latencyMs.median / results.supervisord.latencyMs.median).toFixed(3)}`,
     );
-  } else console.log('supervisord not installed: no comparison');
+  else console.log('supervisord not installed: no comparison');
 }
