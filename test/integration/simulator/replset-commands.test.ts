@@ -244,11 +244,18 @@ describe('reconfig, stepdown, stepup, freeze', () => {
   it('steps up a chosen secondary with a higher term and a larger electionId', async () => {
     const p = await set.waitForPrimary();
     const before = await set.nodes[p].command({ hello: 1 });
-    const status = await set.nodes[p].command({ replSetGetStatus: 1 });
-    // Not the node that stepped down in the previous test (it is still inside its stepdown period).
-    const target = [0, 1, 2].find(
-      (i) => i !== p && status.members[i].stateStr === 'SECONDARY' && !set.nodes[i].lines.some((l) => l.id === 21347),
-    )!;
+    // Not the node that stepped down in the previous test (it is still inside its stepdown period),
+    // and one the primary sees as SECONDARY (heartbeats may not have shown it yet).
+    const target = await pollUntil(
+      async () => {
+        const status = await set.nodes[p].command({ replSetGetStatus: 1 });
+        return [0, 1, 2].find(
+          (i) =>
+            i !== p && status.members[i].stateStr === 'SECONDARY' && !set.nodes[i].lines.some((l) => l.id === 21347),
+        );
+      },
+      { what: 'the primary to see an electable secondary', timeoutMs: 15_000 },
+    );
     await set.nodes[target].command({ replSetStepUp: 1 });
     const np = await set.waitForPrimary(15_000);
     expect(np).toBe(target);
