@@ -59,6 +59,7 @@ export class StoppedCluster {
  */
 export class StartedCluster extends ClusterHandle implements AsyncDisposable {
   #stopped: Promise<StoppedCluster> | undefined;
+  #detached = false;
 
   /** @internal */
   constructor(
@@ -71,6 +72,10 @@ export class StartedCluster extends ClusterHandle implements AsyncDisposable {
   }
 
   protected assertUsable(): void {
+    if (this.#detached)
+      throw new TopologyConfigError(
+        `Cluster ${this.name} was detached from this process: attach(stateFile) to drive it again`,
+      );
     if (this.#stopped)
       throw new TopologyConfigError(`Cluster ${this.name} is stopped; its nodes can no longer be used`);
   }
@@ -93,6 +98,13 @@ export class StartedCluster extends ClusterHandle implements AsyncDisposable {
    * @throws SupervisorError (after every step ran) when something could not be stopped or removed.
    */
   stop(options: StopOptions = {}): Promise<StoppedCluster> {
+    if (this.#detached) {
+      return Promise.reject(
+        new TopologyConfigError(
+          `Cluster ${this.name} was detached from this process: stop it with attach(stateFile).stop() (or mongo-topology down)`,
+        ),
+      );
+    }
     this.#stopped ??= this.#stop(options.timeoutMs ?? this.defaultStopMs);
     return this.#stopped;
   }
@@ -116,8 +128,30 @@ export class StartedCluster extends ClusterHandle implements AsyncDisposable {
     return stopped;
   }
 
+  /**
+   * Lets go of a cluster whose supervisor runs as a daemon (`start({ supervisor: { mode: 'daemon' } })`),
+   * leaving it running: this process's connections, streams, port locks and reaper are released, and
+   * the handles become unusable. The cluster stays reachable through its URI, and {@link attach} on
+   * its state file (from any process) drives or stops it. This is how `mongo-topology up -d` returns.
+   *
+   * @throws TopologyConfigError for an in-process supervisor (it ends with this process: use `stop()`).
+   */
+  async detach(): Promise<void> {
+    if (this.rt.layout().supervisor.mode !== 'daemon') {
+      throw new TopologyConfigError(
+        `Cluster ${this.name} is supervised inside this process, so it cannot outlive it: stop() it, or start it with { supervisor: { mode: 'daemon' } } to detach`,
+      );
+    }
+    if (this.#detached || this.#stopped) return;
+    this.#detached = true;
+    await this.release();
+    await this.resources.detach();
+    this.rt.events.clear();
+  }
+
   /** `await using` support: stops the cluster. */
   async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#detached) return; // it outlives this scope on purpose
     await this.stop();
   }
 }

@@ -101,6 +101,20 @@ export class OwnedResources {
     this.#onTeardown.push(f);
   }
 
+  /**
+   * Lets go of a daemon-supervised cluster without stopping it: closes this process's connections
+   * and supervisor streams, releases the port locks and the reaper. The daemon keeps running the
+   * servers; cluster.json stays for attach and stop.
+   */
+  async detach(): Promise<void> {
+    this.stopFollowing?.();
+    await this.conns?.close();
+    await this.watch?.close();
+    if (this.plan) await releasePlanPorts(this.plan, { ports: this.ports });
+    await this.reaper?.release();
+    releaseClusterDir(this.dir);
+  }
+
   /** Releases everything, once. Resolves with the problems met (each step still ran). */
   teardown(stopTimeoutMs: number): Promise<string[]> {
     this.#tornDown ??= this.#teardown(stopTimeoutMs);

@@ -62,9 +62,11 @@ Examples:
         say(
           `${paint('green', '✔')} ${c.name} runs in the background; \`mongo-topology status ${c.name}\`, \`mongo-topology down ${c.name}\``,
         );
-      // The handles of this process (event stream, client) must not keep it alive: the cluster is the daemon's.
+      // Let go of the cluster (connections, streams, port locks): it is the daemon's from now on.
+      await c.detach();
       process.exitCode = EXIT.ok;
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      // Belt and braces: nothing of this process may keep the terminal waiting.
       process.exit(EXIT.ok);
     }
     if (!flags.quiet) {

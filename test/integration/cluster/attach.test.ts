@@ -5,12 +5,14 @@
 // outlives its owner (as the CLI's do) and can then be stopped through an attachment.
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SupervisorError, TopologyConfigError, attach, cluster, type ClusterEvent } from '../../../src/index.js';
 import { SIM_BIN_DIR, ScriptProcess, bundle, clusterTestDir, removeBundles } from '../../helpers/cluster.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import { cliBundle, removeCliBundle, type TestDir } from '../../helpers/supervisor.js';
+import { defaultLockDir } from '../../../src/topology/ports.js';
 
 const OWNER = resolve(import.meta.dirname, 'owner-script.ts');
 
@@ -130,5 +132,43 @@ describe('attach', { timeout: 120_000 }, () => {
     await c.stop();
     expectRemoved(clusterDir);
     await expectNoProcesses(dir.path);
+  });
+
+  it('detach() lets go of a daemon-supervised cluster: it keeps running, its port locks are released, attach stops it', async () => {
+    dir = clusterTestDir();
+    const c = await cluster()
+      .replicaSet(1)
+      .binDir(SIM_BIN_DIR)
+      .start({ tmpDir: dir.path, supervisor: { mode: 'daemon', cli: await cliBundle() } });
+    const port = Number(c.node('rs0-0').address.split(':')[1]);
+    const lock = join(defaultLockDir(), `${port}.lock`);
+    expect(existsSync(lock)).toBe(true);
+    await c.detach();
+    try {
+      expect(existsSync(lock)).toBe(false);
+      await expect(c.stop()).rejects.toBeInstanceOf(TopologyConfigError);
+      await expect(c.node('rs0-0').pid()).rejects.toBeInstanceOf(TopologyConfigError);
+      await c[Symbol.asyncDispose](); // a no-op: the cluster outlives the scope on purpose
+      const client = new MongoClient(c.uri, { serverSelectionTimeoutMS: 10_000 });
+      try {
+        await client
+          .db('app')
+          .collection('t')
+          .insertOne({ a: 1 }, { writeConcern: { w: 'majority' } });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await (await attach(c.stateFile)).stop();
+    }
+    expectRemoved(c.clusterDir);
+    await expectNoProcesses(dir.path);
+  });
+
+  it('detach() is refused for an in-process supervisor (the cluster ends with this process)', async () => {
+    dir = clusterTestDir();
+    await using c = await cluster().binDir(SIM_BIN_DIR).start({ tmpDir: dir.path });
+    await expect(c.detach()).rejects.toThrow(/supervised inside this process/);
+    await c.client().db('app').collection('t').insertOne({ still: 'usable' });
   });
 });
