@@ -256,7 +256,20 @@ describe('reconfig, stepdown, stepup, freeze', () => {
       },
       { what: 'the primary to see an electable secondary', timeoutMs: 15_000 },
     );
-    await set.nodes[target].command({ replSetStepUp: 1 });
+    // A step-up election can lose when the target has not yet replicated the primary's last write
+    // (voters refuse a candidate behind them), as on a real set: then it is asked again.
+    await pollUntil(
+      async () => {
+        try {
+          await set.nodes[target].command({ replSetStepUp: 1 });
+          return true;
+        } catch (e) {
+          if ((e as Error).message === 'Election failed.') return undefined;
+          throw e;
+        }
+      },
+      { what: `rs member ${target} to win a step-up election`, timeoutMs: 15_000, intervalMs: 200 },
+    );
     const np = await set.waitForPrimary(15_000);
     expect(np).toBe(target);
     const after = await set.nodes[np].command({ hello: 1 });
