@@ -1,32 +1,17 @@
 // mongosh (a third-party client) against a simulated mongod with a key file: `-u/-p` logs in over
 // SCRAM, the session runs as that user, and a wrong password fails like against a real server.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMongosh, type MongoshResult } from '../../helpers/mongosh.js';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
 import { makeTempDir, removeDir, startNode, type SimNode } from '../../helpers/simulator.js';
-
-const MONGOSH = resolve(import.meta.dirname, '../../../node_modules/.bin/mongosh');
 
 let dir: string;
 let node: SimNode;
 
-function mongosh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    execFile(
-      MONGOSH,
-      [...args, '--quiet', '--norc'],
-      { timeout: 90_000, env: { ...process.env, MONGOSH_NO_UPDATE_CHECK: '1', HOME: dir } },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          rej(error);
-          return;
-        }
-        res({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
+function mongosh(args: string[]): Promise<MongoshResult> {
+  return runMongosh(dir, args);
 }
 
 beforeAll(async () => {

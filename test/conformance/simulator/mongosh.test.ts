@@ -1,13 +1,10 @@
 // mongosh (npm) against a simulated replica set: connect with ?replicaSet=, run rs.status() and an
 // insert through --eval. mongosh runs with HOME in the test's temp dir so it writes nothing elsewhere.
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoProcesses, expectRemoved } from '../../helpers/leaks.js';
+import { runMongosh, type MongoshResult } from '../../helpers/mongosh.js';
 import { makeTempDir, removeDir, startSet, type SimSet } from '../../helpers/simulator.js';
 
-const MONGOSH = resolve(import.meta.dirname, '../../../node_modules/.bin/mongosh');
 let dir: string;
 let set: SimSet;
 
@@ -23,28 +20,8 @@ afterAll(async () => {
   expectRemoved(dir);
 });
 
-function mongosh(uri: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  return new Promise((res, rej) => {
-    const p = spawn(MONGOSH, ['--norc', '--quiet', uri, '--eval', script], {
-      env: { ...process.env, HOME: home, MONGOSH_NO_TELEMETRY: '1' },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`mongosh did not finish within 90 s\nstdout:${stdout}\nstderr:${stderr}`));
-    }, 90_000);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-  });
+function mongosh(uri: string, script: string): Promise<MongoshResult> {
+  return runMongosh(dir, [uri, '--eval', script]);
 }
 
 describe('mongosh', () => {
