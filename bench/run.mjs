@@ -15,9 +15,9 @@
 //
 // Usage: node bench/run.mjs [options]   (npm run bench -- [options] builds first)
 //   --runs N             rounds of the replica-set comparison          (BENCH_RUNS, default 5)
-//   --sharded-runs N     rounds of the sharded comparison              (BENCH_SHARDED_RUNS, default 3)
+//   --sharded-runs N     rounds of the sharded comparison              (BENCH_SHARDED_RUNS, default 5)
 //   --scale-runs N       rounds of the scaling series                  (BENCH_SCALE_RUNS, default 5)
-//   --scale27-runs N     of which the 27-process shape runs           (BENCH_SCALE27_RUNS, default 3)
+//   --scale27-runs N     of which the 27-process shape runs           (BENCH_SCALE27_RUNS, default 5)
 //   --supervisor-runs N  rounds of the supervisor comparison           (BENCH_SUPERVISOR_RUNS, default 5)
 //   --kills N            SIGKILLs per supervisor round                 (BENCH_KILLS, default 6)
 //   --programs N         programs for the supervisor RSS figure        (BENCH_PROGRAMS, default 50)
@@ -61,9 +61,9 @@ const int = (name, envName, dflt) => {
   return v;
 };
 const RUNS = int('runs', 'BENCH_RUNS', 5);
-const SHARDED_RUNS = int('sharded-runs', 'BENCH_SHARDED_RUNS', 3);
+const SHARDED_RUNS = int('sharded-runs', 'BENCH_SHARDED_RUNS', 5);
 const SCALE_RUNS = int('scale-runs', 'BENCH_SCALE_RUNS', 5);
-const SCALE27_RUNS = int('scale27-runs', 'BENCH_SCALE27_RUNS', 3);
+const SCALE27_RUNS = int('scale27-runs', 'BENCH_SCALE27_RUNS', 5);
 const SUP_RUNS = int('supervisor-runs', 'BENCH_SUPERVISOR_RUNS', 5);
 const KILLS = int('kills', 'BENCH_KILLS', 6);
 const PROGRAMS = int('programs', 'BENCH_PROGRAMS', 50);
