@@ -218,9 +218,25 @@ async function waitShardsListed(ctx: BootContext, router: NodeLayout, shards: re
 }
 
 /** Creates the first user on `node` through the localhost exception (an unauthenticated local connection). */
+/**
+ * The write concern of the first user on `node`: every data-bearing member without a delay, so
+ * that each member's own URI authenticates as soon as the boot is done (a majority alone would
+ * leave a secondary without the user for a moment). On a router the config servers' default applies.
+ */
+function userWriteConcern(layout: ClusterLayout, node: NodeLayout): { w: number | 'majority' } | undefined {
+  if (node.binary !== 'mongod') return undefined;
+  const set = layout.replicaSets.find((s) => s.name === node.replicaSet);
+  if (!set) return { w: 1 };
+  const members = set.config.members.filter(
+    (m) => !m.arbiterOnly && !((m.secondaryDelaySecs ?? 0) > 0) && !((m.slaveDelay ?? 0) > 0),
+  );
+  return { w: Math.max(1, members.length) };
+}
+
 async function createFirstUser(ctx: BootContext, node: NodeLayout): Promise<void> {
   const { rt } = ctx;
   const auth = rt.layout().auth!;
+  const writeConcern = userWriteConcern(rt.layout(), node);
   await rt.watch.waitUntil({
     what: `createUser ${auth.username} on ${node.name}`,
     deadline: ctx.deadline,
@@ -228,7 +244,12 @@ async function createFirstUser(ctx: BootContext, node: NodeLayout): Promise<void
       try {
         await rt.conns.attempt(
           node,
-          { createUser: auth.username, pwd: auth.password, roles: auth.roles.map((r) => ({ ...r })) },
+          {
+            createUser: auth.username,
+            pwd: auth.password,
+            roles: auth.roles.map((r) => ({ ...r })),
+            ...(writeConcern ? { writeConcern } : {}),
+          },
           { as: 'none', timeoutMs: Math.min(30_000, ctx.deadline.remainingMs()), signal: ctx.deadline.signal },
         );
       } catch (e) {
